@@ -1,0 +1,147 @@
+"""The `refmetiers` command: thin commands over the domain modules.
+
+Exit codes: 0 ok, 1 SHACL violations, 2 bad input (parse, config, parameters), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .config import Settings, load_settings
+from .errors import ConfigError, RefmetiersError, SourceError, ValidationFailed
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(root=getattr(args, "root", None), dist_dir=getattr(args, "dist", None))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    settings = _settings(args)
+    result = build(settings)
+    counts = ", ".join(f"{name} {count}" for name, count in result.triple_counts().items())
+    timing = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in result.seconds.items())
+    print(f"built {len(result.files)} files in {settings.dist} (triples: {counts}; {timing})")
+    if result.report.warnings:
+        print(f"{result.report.warnings} SHACL warning(s); run `refmetiers validate` to read them")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .stats import compute, render_text
+    from .store import load_store
+
+    settings = _settings(args)
+    stats = compute(load_store(settings.dist), settings.base_iri, top=args.top)
+    if args.format == "json":
+        print(json.dumps(asdict(stats), ensure_ascii=False, indent=1))
+    else:
+        print(render_text(stats), end="")
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .store import load_store
+
+    settings = _settings(args)
+    text = args.query
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the query: {exc}") from None
+    store = load_store(settings.dist)
+    try:
+        result = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise ConfigError(f"query: {exc}") from None
+    import pyoxigraph as ox
+
+    if isinstance(result, bool):
+        print("true" if result else "false")
+    elif isinstance(result, ox.QuerySolutions):
+        fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+               "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}[args.format]
+        sys.stdout.write(result.serialize(format=fmt).decode("utf-8"))
+    else:
+        sys.stdout.write(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"))
+    return EXIT_OK
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
+    parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="refmetiers", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="parse, infer, validate and write every dump to dist/")
+    _common(build)
+    build.set_defaults(func=cmd_build)
+
+    stats = commands.add_parser("stats", help="statistics of the last build")
+    _common(stats)
+    stats.add_argument("--format", choices=["text", "json"], default="text")
+    stats.add_argument("--top", type=int, default=10, help="how many shared concepts to list")
+    stats.set_defaults(func=cmd_stats)
+
+    query = commands.add_parser("query", help="run a SPARQL query over the last build")
+    _common(query)
+    query.add_argument("query", help="the query text, or @FILE")
+    query.add_argument("--format", choices=["json", "csv", "tsv", "xml"], default="tsv",
+                       help="result format of SELECT queries")
+    query.set_defaults(func=cmd_query)
+    return parser
+
+
+def _print_error(prefix: str, message: str) -> None:
+    print(f"refmetiers: {prefix}: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SourceError as exc:
+        _print_error("error", str(exc))
+        return EXIT_BAD_INPUT
+    except ConfigError as exc:
+        _print_error("error", str(exc))
+        return EXIT_BAD_INPUT
+    except ValidationFailed as exc:
+        from . import validation
+
+        render = getattr(validation, "render_text", None)
+        if render is not None:
+            print(render(exc.report), file=sys.stderr)
+        else:
+            print(exc.report.graph.serialize(format="turtle"), file=sys.stderr)
+        _print_error("error", f"{exc} ({exc.report.violations} violation(s))")
+        return EXIT_VIOLATIONS
+    except RefmetiersError as exc:
+        _print_error("error", str(exc))
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if args.debug:
+            raise
+        _print_error("internal error", f"{type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

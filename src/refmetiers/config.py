@@ -1,0 +1,81 @@
+"""Settings: one object, built by one function; the only reader of environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+from .namespaces import BASE
+
+
+def _default_root() -> Path:
+    # The repository checkout that holds this package (src/refmetiers/ → two levels up).
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the sources and outputs are, and how the service behaves."""
+
+    root: Path = field(default_factory=_default_root)
+    dist_dir: Path | None = None
+    base_iri: str = BASE
+    version: str = "0.1.0"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout_s: float = 10.0
+    max_result_rows: int = 10_000
+    max_query_length: int = 20_000
+    query_workers: int = 2
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def dist(self) -> Path:
+        return self.dist_dir if self.dist_dir is not None else self.root / "dist"
+
+    def with_overrides(self, **changes) -> "Settings":
+        """A copy with the given fields changed (``None`` values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "REFMETIERS_ROOT": ("root", Path),
+    "REFMETIERS_DIST": ("dist_dir", Path),
+    "REFMETIERS_BASE_IRI": ("base_iri", str),
+    "REFMETIERS_HOST": ("host", str),
+    "REFMETIERS_PORT": ("port", int),
+    "REFMETIERS_QUERY_TIMEOUT": ("query_timeout_s", float),
+    "REFMETIERS_MAX_RESULT_ROWS": ("max_result_rows", int),
+    "REFMETIERS_MAX_QUERY_LENGTH": ("max_query_length", int),
+    "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
+}
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Build the settings from ``environ`` (default: the process environment), then ``overrides``.
+
+    Raises:
+        ConfigError: an environment variable does not have the right type.
+    """
+    environ = os.environ if environ is None else environ
+    values = {}
+    for variable, (name, kind) in _ENV.items():
+        if variable in environ:
+            try:
+                values[name] = kind(environ[variable])
+            except ValueError as exc:
+                raise ConfigError(f"{variable}={environ[variable]!r}: {exc}") from None
+    return Settings(**values).with_overrides(**overrides)

@@ -1,0 +1,244 @@
+"""Serialise the named graphs to dist/: every dump of DESIGN.md §4, deterministic and atomic.
+
+Determinism: N-Triples and N-Quads are sorted lines (canonical, as there are no blank nodes);
+Turtle is rdflib's ``longturtle`` (sorted subjects and predicates); TriG and RDF/XML are written by
+pyoxigraph from the sorted quads, in that order; JSON-LD is compacted by rdflib and then put in a
+canonical order (nodes by id, values by their JSON text). Gzip files carry no name and no time.
+Atomicity: everything is written to a temporary sibling folder that replaces dist/ only at the end.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+
+from . import formats
+from .errors import BuildError
+from .namespaces import DCAT, ASSERTED_OWN, GRAPH_NAMES, PREFIXES, SPDX, bind_prefixes, graph_iri
+
+
+@dataclass(frozen=True)
+class DumpSpec:
+    """One dump: its file stem, the named graphs it holds and the formats it is written in."""
+
+    stem: str
+    graphs: tuple[str, ...]
+    formats: tuple[formats.Format, ...]
+    title_fr: str
+    title_en: str
+
+
+DUMPS = (
+    DumpSpec("refmetiers", ASSERTED_OWN,
+             (formats.TURTLE, formats.NTRIPLES, formats.JSONLD, formats.RDFXML),
+             "Référentiel métiers informatique : données publiées", "French IT job reference: published data"),
+    DumpSpec("refmetiers-reference", ("reference",), (formats.TURTLE, formats.NTRIPLES),
+             "Concepts externes liés (ESCO, ISCO, ROME, PCS)", "Linked external concepts (ESCO, ISCO, ROME, PCS)"),
+    DumpSpec("refmetiers-full", GRAPH_NAMES, (formats.TURTLE, formats.NTRIPLES, formats.JSONLD),
+             "Toutes les données, déclarées et déduites", "All data, asserted and inferred"),
+    DumpSpec("refmetiers", GRAPH_NAMES, (formats.TRIG, formats.NQUADS),
+             "Toutes les données, par graphe nommé", "All data, by named graph"),
+)
+
+CONTEXT_FILE = "context.jsonld"
+CHECKSUMS_FILE = "SHA256SUMS"
+VOID_FILE = "void.ttl"
+REPORT_FILE = "validation-report.ttl"
+
+
+def jsonld_context() -> dict:
+    """The JSON-LD context of the dumps: short, readable keys for the terms people read."""
+    skos, rm, dct = PREFIXES["skos"], PREFIXES["rm"], PREFIXES["dcterms"]
+    context: dict = {prefix: iri for prefix, iri in sorted(PREFIXES.items())}
+    context.update({"id": "@id", "type": "@type"})
+    language_maps = ["prefLabel", "altLabel", "hiddenLabel", "definition", "scopeNote", "editorialNote", "note"]
+    for term in language_maps:
+        context[term] = {"@id": skos + term, "@container": "@language"}
+    for term in ["broader", "narrower", "related", "broaderTransitive", "narrowerTransitive", "inScheme",
+                 "topConceptOf", "hasTopConcept", "exactMatch", "closeMatch", "broadMatch", "narrowMatch",
+                 "relatedMatch"]:
+        context[term] = {"@id": skos + term, "@type": "@id"}
+    context["notation"] = skos + "notation"
+    for term in ["family", "subFamily", "mainActivity", "secondaryActivity", "requiredKnowHow", "requiredKnowledge",
+                 "behaviouralRequirement", "behaviourCategory", "minEducationLevel", "maxEducationLevel",
+                 "certification", "variabilityFactor", "nearbyJob", "romeV2Code", "mainActivityOf",
+                 "secondaryActivityOf", "knowHowRequiredBy", "knowledgeRequiredBy", "variabilityFactorOf"]:
+        context[term] = {"@id": rm + term, "@type": "@id"}
+    for term in ["prerequisites", "experience", "precision", "nearbyJobNote"]:
+        context[term] = {"@id": rm + term, "@container": "@language"}
+    for term in ["level", "sourcePage", "frenchQualificationLevel", "eqfLevel"]:
+        context[term] = {"@id": rm + term, "@type": str(XSD.integer)}
+    context["source"] = {"@id": dct + "source", "@type": "@id"}
+    context["title"] = {"@id": dct + "title", "@container": "@language"}
+    return {"@context": context}
+
+
+def _sorted_ntriples(graph: Graph) -> str:
+    lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return "".join(sorted(line + "\n" for line in lines if line.strip()))
+
+
+def _sorted_nquads(graphs: dict[str, Graph], names: tuple[str, ...], base: str) -> str:
+    lines = []
+    for name in names:
+        suffix = f" <{graph_iri(name, base)}> .\n"
+        lines += [line[: -len(" .")] + suffix for line in _sorted_ntriples(graphs[name]).splitlines()]
+    return "".join(sorted(lines))
+
+
+def _canonical_json(value):
+    if isinstance(value, dict):
+        return {key: _canonical_json(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        items = [_canonical_json(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _jsonld(graph: Graph, context: dict) -> str:
+    document = json.loads(graph.serialize(format="json-ld", context=context["@context"], auto_compact=True))
+    if "@graph" in document:
+        document["@graph"] = _canonical_json(document["@graph"])
+    else:  # a single node is compacted without @graph
+        document = {"@context": document.pop("@context"), **_canonical_json(document)}
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def _merged(graphs: dict[str, Graph], names: tuple[str, ...]) -> Graph:
+    merged = Graph()
+    bind_prefixes(merged)
+    for name in names:
+        merged += graphs[name]
+    return merged
+
+
+def serialise(spec: DumpSpec, fmt: formats.Format, graphs: dict[str, Graph], base: str, context: dict) -> str:
+    """The text of one dump in one format."""
+    if fmt is formats.NQUADS:
+        return _sorted_nquads(graphs, spec.graphs, base)
+    if fmt is formats.TRIG:
+        quads = ox.parse(_sorted_nquads(graphs, spec.graphs, base).encode(), format=ox.RdfFormat.N_QUADS)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES).decode("utf-8")
+    merged = _merged(graphs, spec.graphs)
+    if fmt is formats.NTRIPLES:
+        return _sorted_ntriples(merged)
+    if fmt is formats.TURTLE:
+        return merged.serialize(format="longturtle")
+    if fmt is formats.RDFXML:
+        triples = ox.parse(_sorted_ntriples(merged).encode(), format=ox.RdfFormat.N_TRIPLES)
+        return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES).decode("utf-8")
+    if fmt is formats.JSONLD:
+        return _jsonld(merged, context)
+    raise BuildError(f"no writer for {fmt.name}")
+
+
+def _write(path: Path, text: str | bytes) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    path.write_bytes(data)
+    with open(path.with_name(path.name + ".gz"), "wb") as raw:
+        # mtime=0 and no file name: the same bytes give the same gzip.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as zipped:
+            zipped.write(data)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def media_type_of(filename: str) -> str:
+    """The media type of a file of dist/ (gzip files are application/gzip)."""
+    if filename.endswith(".gz"):
+        return formats.GZIP_MEDIA_TYPE
+    if filename == CHECKSUMS_FILE:
+        return "text/plain"
+    fmt = formats.by_extension(filename)
+    return fmt.media_type if fmt else "application/octet-stream"
+
+
+def describe_distributions(folder: Path, metadata: Graph, base: str, version: str) -> Graph:
+    """VoID and DCAT for every file in ``folder``: media type, byte size, checksum, licence, version."""
+    void = Graph()
+    bind_prefixes(void)
+    void += metadata
+    dataset = URIRef(base + "dataset")
+    release = URIRef(f"{base}dataset/{version}")
+    licences = list(metadata.objects(dataset, DCTERMS.license))
+    void.add((dataset, DCAT.hasVersion, release))
+    void.add((release, RDF.type, DCAT.Dataset))
+    void.add((release, RDF.type, VOID.Dataset))
+    void.add((release, DCAT.version, Literal(version)))
+    void.add((release, DCTERMS.isVersionOf, dataset))
+    void.add((release, VOID.sparqlEndpoint, URIRef(base + "sparql")))
+    for licence in licences:
+        void.add((release, DCTERMS.license, licence))
+    for path in sorted(folder.iterdir()):
+        if path.name in (VOID_FILE, CHECKSUMS_FILE):
+            continue
+        distribution = URIRef(f"{base}dumps/{path.name}")
+        checksum = URIRef(f"{base}dumps/{path.name}#sha256")
+        void.add((release, DCAT.distribution, distribution))
+        if path.name.endswith((".nt", ".ttl", ".nq", ".trig", ".rdf", ".jsonld")) and path.name != CONTEXT_FILE:
+            void.add((release, VOID.dataDump, distribution))
+        void.add((distribution, RDF.type, DCAT.Distribution))
+        void.add((distribution, DCTERMS.title, Literal(path.name)))
+        void.add((distribution, DCAT.downloadURL, distribution))
+        void.add((distribution, DCAT.accessURL, URIRef(base + "dumps/")))
+        void.add((distribution, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type_of(path.name))))
+        void.add((distribution, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
+        void.add((distribution, DCAT.version, Literal(version)))
+        for licence in licences:
+            void.add((distribution, DCTERMS.license, licence))
+        void.add((distribution, SPDX.checksum, checksum))
+        void.add((checksum, RDF.type, SPDX.Checksum))
+        void.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        void.add((checksum, SPDX.checksumValue, Literal(sha256(path), datatype=XSD.hexBinary)))
+    return void
+
+
+def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
+               validation_report: Graph | None = None) -> list[Path]:
+    """Write every dump to ``dist`` atomically; return the paths written.
+
+    Nothing in ``dist`` changes unless every file was written.
+    """
+    dist = Path(dist)
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-", dir=dist.parent))
+    try:
+        context = jsonld_context()
+        (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        for spec in DUMPS:
+            for fmt in spec.formats:
+                _write(staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, graphs, base, context))
+        if validation_report is not None:
+            bind_prefixes(validation_report)
+            (staging / REPORT_FILE).write_text(validation_report.serialize(format="longturtle"), encoding="utf-8")
+        void = describe_distributions(staging, graphs["metadata"], base, version)
+        (staging / VOID_FILE).write_text(void.serialize(format="longturtle"), encoding="utf-8")
+        sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(staging.iterdir()))
+        (staging / CHECKSUMS_FILE).write_text(sums, encoding="utf-8")
+        _swap_in(staging, dist)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(dist.iterdir())
+
+
+def _swap_in(staging: Path, dist: Path) -> None:
+    """Replace ``dist`` by ``staging`` with two renames (the old folder is removed last)."""
+    old = None
+    if dist.exists():
+        old = dist.with_name(f".{dist.name}-old-{staging.name.rsplit('-', 1)[-1]}")
+        dist.rename(old)
+    staging.rename(dist)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,48 @@
+"""One base exception, and one subclass per failure a caller can act on.
+
+The CLI maps each class to an exit code, the web layer to an HTTP status, in one place each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RefmetiersError(Exception):
+    """Base of every error refmetiers raises on purpose."""
+
+
+class ConfigError(RefmetiersError):
+    """A setting or a command-line parameter is wrong."""
+
+
+class SourceError(RefmetiersError):
+    """A source file cannot be read or parsed; carries the file, line and column when known."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None, column: int | None = None):
+        self.path = Path(path)
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(self.location() + ": " + message)
+
+    def location(self) -> str:
+        """``file[:line[:column]]``, as compilers and editors print it."""
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+
+class ValidationFailed(RefmetiersError):
+    """The data violates the shapes: nothing is published."""
+
+    def __init__(self, report, message: str = "the data violates the shapes; nothing was published"):
+        self.report = report
+        super().__init__(message)
+
+
+class BuildError(RefmetiersError):
+    """The build could not write its outputs."""

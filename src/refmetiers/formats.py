@@ -1,0 +1,140 @@
+"""The one registry of RDF and SPARQL result formats, and Accept-header negotiation.
+
+Dumps, content negotiation, file names and CLI choices all read this table, so that a media
+type is spelled in one place only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation: its short name, media type, file extension and kind."""
+
+    name: str
+    media_type: str
+    extension: str
+    kind: str  # "graph", "dataset", "results" or "html"
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def all_media_types(self) -> tuple[str, ...]:
+        return (self.media_type,) + self.aliases
+
+
+TURTLE = Format("ttl", "text/turtle", "ttl", "graph", ("application/turtle", "application/x-turtle"))
+NTRIPLES = Format("nt", "application/n-triples", "nt", "graph")
+JSONLD = Format("jsonld", "application/ld+json", "jsonld", "graph")
+RDFXML = Format("rdf", "application/rdf+xml", "rdf", "graph")
+TRIG = Format("trig", "application/trig", "trig", "dataset")
+NQUADS = Format("nq", "application/n-quads", "nq", "dataset")
+RESULTS_JSON = Format("json", "application/sparql-results+json", "srj", "results", ("application/json",))
+RESULTS_XML = Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml",))
+RESULTS_CSV = Format("csv", "text/csv", "csv", "results")
+RESULTS_TSV = Format("tsv", "text/tab-separated-values", "tsv", "results")
+HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",))
+
+FORMATS: tuple[Format, ...] = (
+    TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS,
+    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML,
+)
+GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
+DATASET_FORMATS = tuple(f for f in FORMATS if f.kind == "dataset")
+RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
+
+GZIP_MEDIA_TYPE = "application/gzip"
+
+
+def by_name(name: str) -> Format | None:
+    """The format whose short name or extension is ``name`` (case-insensitive)."""
+    key = name.lower().lstrip(".")
+    for fmt in FORMATS:
+        if key in (fmt.name, fmt.extension):
+            return fmt
+    return None
+
+
+def by_media_type(media_type: str) -> Format | None:
+    """The format served under ``media_type`` (parameters such as charset are ignored)."""
+    key = media_type.split(";", 1)[0].strip().lower()
+    for fmt in FORMATS:
+        if key in fmt.all_media_types:
+            return fmt
+    return None
+
+
+def by_extension(filename: str) -> Format | None:
+    """The format of a file name (``refmetiers.ttl`` → Turtle); ``None`` if unknown."""
+    if "." not in filename:
+        return None
+    return by_name(filename.rsplit(".", 1)[1])
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    def matches(self, media_type: str) -> bool:
+        main, _, sub = media_type.partition("/")
+        return (self.type in ("*", main)) and (self.subtype in ("*", sub))
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Parse an Accept header into media ranges; malformed entries are skipped, not fatal."""
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if "/" not in media:
+            continue
+        main, _, sub = media.partition("/")
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value.strip())))
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(main.strip(), sub.strip(), q, order))
+    return ranges
+
+
+def negotiate(header: str | None, offered: Sequence[Format]) -> Format | None:
+    """Choose among ``offered`` the format the client prefers.
+
+    Each offered media type (and alias) gets the q-value of the most specific range that matches it;
+    the highest q wins, ties go to the range the client listed first, then to the server's order.
+    Returns ``None`` when nothing offered is acceptable (the caller answers 406 or falls back).
+    """
+    ranges = parse_accept(header)
+    best: tuple[float, int, int, Format] | None = None
+    for server_rank, fmt in enumerate(offered):
+        for media_type in fmt.all_media_types:
+            matching = [r for r in ranges if r.matches(media_type)]
+            if not matching:
+                continue
+            top = max(matching, key=lambda r: (r.specificity, -r.order))
+            if top.q <= 0:
+                continue
+            key = (top.q, -top.order if top.specificity else -10_000, -server_rank)
+            if best is None or key > best[:3]:
+                best = (*key, fmt)
+    return best[3] if best else None
+
+
+def names(formats: Iterable[Format]) -> list[str]:
+    """Short names, for CLI choices and error messages."""
+    return [f.name for f in formats]

@@ -1,0 +1,127 @@
+"""The entailments we publish, computed into their own graph (`inferred`).
+
+Two steps, each with the tool that is exact and cheap for it:
+1. owlrl closes the *schema* (our ontology plus the SKOS axioms): a few hundred triples, so its
+   OWL-RL closure is quick, and it settles sub-class, sub-property, inverse, symmetric and
+   transitive declarations, including the ones that follow from others.
+2. Those declarations become targeted SPARQL UPDATE rules run in pyoxigraph over the data, to a
+   fixpoint. owlrl over the data itself is orders of magnitude slower and derives many triples
+   nobody needs (see bench/build.py); tests/test_inference.py shows both derive the same triples
+   for every property we materialise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+import owlrl
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+# Super-properties and super-classes we do not materialise: true, but useless to a reader and
+# they would double the inferred graph.
+NOT_MATERIALISED = {
+    SKOS.semanticRelation, SKOS.mappingRelation, OWL.Thing, RDFS.Resource, OWL.Nothing,
+    OWL.topObjectProperty, OWL.topDataProperty,
+}
+
+
+@dataclass
+class Rules:
+    """The data-level rules read off the closed schema."""
+
+    sub_properties: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    inverses: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    symmetric: set[URIRef] = field(default_factory=set)
+    transitive: set[URIRef] = field(default_factory=set)
+    sub_classes: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+
+    @property
+    def properties(self) -> set[URIRef]:
+        """Every property some rule can derive a triple for."""
+        derived = {q for _, q in self.sub_properties} | {q for _, q in self.inverses}
+        return derived | self.symmetric | self.transitive
+
+    @property
+    def classes(self) -> set[URIRef]:
+        """Every class some rule can derive an rdf:type for."""
+        return {d for _, d in self.sub_classes}
+
+    def as_sparql(self) -> list[str]:
+        """One SPARQL UPDATE per rule, in a stable order."""
+        updates = []
+        for p, q in sorted(self.sub_properties):
+            updates.append(f"INSERT {{ ?s <{q}> ?o }} WHERE {{ ?s <{p}> ?o }}")
+        for p, q in sorted(self.inverses):
+            updates.append(f"INSERT {{ ?o <{q}> ?s }} WHERE {{ ?s <{p}> ?o . FILTER(!isLiteral(?o)) }}")
+        for p in sorted(self.symmetric):
+            updates.append(f"INSERT {{ ?o <{p}> ?s }} WHERE {{ ?s <{p}> ?o . FILTER(!isLiteral(?o)) }}")
+        for p in sorted(self.transitive):
+            updates.append(f"INSERT {{ ?a <{p}> ?c }} WHERE {{ ?a <{p}>/<{p}>+ ?c }}")
+        for c, d in sorted(self.sub_classes):
+            updates.append(f"INSERT {{ ?x a <{d}> }} WHERE {{ ?x a <{c}> }}")
+        return updates
+
+
+def skos_axioms() -> Graph:
+    """The SKOS axioms shipped with the package (see skos-axioms.ttl)."""
+    text = resources.files("refmetiers").joinpath("skos-axioms.ttl").read_text(encoding="utf-8")
+    return Graph().parse(data=text, format="turtle")
+
+
+def close_schema(ontology: Graph) -> Graph:
+    """The OWL-RL closure of our ontology plus the SKOS axioms (owlrl, on the schema only)."""
+    schema = Graph()
+    schema += ontology
+    schema += skos_axioms()
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(schema)
+    return schema
+
+
+def rules_from_schema(schema: Graph) -> Rules:
+    """Read the data-level rules off a closed schema."""
+    rules = Rules()
+    iri = lambda *terms: all(isinstance(t, URIRef) for t in terms)  # noqa: E731
+    for p, q in schema.subject_objects(RDFS.subPropertyOf):
+        if iri(p, q) and p != q and q not in NOT_MATERIALISED:
+            rules.sub_properties.add((p, q))
+    for p, q in schema.subject_objects(OWL.inverseOf):
+        if iri(p, q):
+            rules.inverses.add((p, q))
+            rules.inverses.add((q, p))
+    rules.symmetric = {p for p in schema.subjects(RDF.type, OWL.SymmetricProperty) if iri(p)}
+    rules.transitive = {p for p in schema.subjects(RDF.type, OWL.TransitiveProperty) if iri(p)}
+    for c, d in schema.subject_objects(RDFS.subClassOf):
+        if iri(c, d) and c != d and d not in NOT_MATERIALISED:
+            rules.sub_classes.add((c, d))
+    return rules
+
+
+def _to_oxigraph(graph: Graph) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
+    """Run ``rules`` over ``data`` to a fixpoint; return only the new triples."""
+    store = _to_oxigraph(data)
+    updates = rules.as_sparql()
+    size = len(store)
+    for _ in range(max_rounds):
+        for update in updates:
+            store.update(update)
+        if len(store) == size:
+            break
+        size = len(store)
+    closure = Graph()
+    closure.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()),
+                  format="nt")
+    return closure - data
+
+
+def infer(ontology: Graph, data: Graph) -> Graph:
+    """The entailments of ``data`` under ``ontology`` that we publish, without the asserted triples."""
+    return apply_rules(data, rules_from_schema(close_schema(ontology)))
