@@ -1,0 +1,162 @@
+"""The build: every dump of DESIGN.md §4, parseable, deterministic and atomic; errors name file and line."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCAT, RDF
+
+from refmetiers.build import build
+from refmetiers.config import load_settings
+from refmetiers.dumps import DUMPS
+from refmetiers.namespaces import SPDX, graph_iri
+
+EXPECTED_FILES = {
+    "refmetiers.ttl", "refmetiers.nt", "refmetiers.jsonld", "refmetiers.rdf",
+    "refmetiers-reference.ttl", "refmetiers-reference.nt",
+    "refmetiers-full.ttl", "refmetiers-full.nt", "refmetiers-full.jsonld",
+    "refmetiers.trig", "refmetiers.nq",
+}
+RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "refmetiers.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture
+def built(fixture_root, tmp_path):
+    settings = load_settings(root=fixture_root, dist_dir=tmp_path / "dist")
+    result = build(settings)
+    return settings, result
+
+
+def test_build_writes_every_file_of_the_design(built):
+    settings, _ = built
+    names = {p.name for p in settings.dist.iterdir()}
+    expected = EXPECTED_FILES | {f + ".gz" for f in EXPECTED_FILES}
+    expected |= {"context.jsonld", "SHA256SUMS", "void.ttl", "validation-report.ttl"}
+    assert names == expected
+
+
+@pytest.mark.parametrize("spec_index,fmt_index",
+                         [(i, j) for i, spec in enumerate(DUMPS) for j in range(len(spec.formats))])
+def test_every_dump_parses_back_to_the_built_graphs(built, spec_index, fmt_index):
+    settings, result = built
+    spec = DUMPS[spec_index]
+    fmt = spec.formats[fmt_index]
+    path = settings.dist / f"{spec.stem}.{fmt.extension}"
+    for data in (path.read_bytes(), gzip.decompress((settings.dist / (path.name + ".gz")).read_bytes())):
+        if fmt.kind == "dataset":
+            parsed = Dataset()
+            parsed.parse(data=data, format=RDFLIB_FORMAT[fmt.extension])
+            for name in spec.graphs:
+                expected = result.graphs[name]
+                assert isomorphic(parsed.graph(graph_iri(name)), expected), f"{path.name}: graph {name} differs"
+        else:
+            parsed = Graph().parse(data=data, format=RDFLIB_FORMAT[fmt.extension])
+            expected = Graph()
+            for name in spec.graphs:
+                expected += result.graphs[name]
+            assert len(parsed) == len(expected)
+            assert isomorphic(parsed, expected), f"{path.name} differs from the built graphs"
+
+
+def test_jsonld_dump_uses_the_short_keys_of_its_context(built):
+    settings, _ = built
+    document = json.loads((settings.dist / "refmetiers.jsonld").read_text(encoding="utf-8"))
+    context = json.loads((settings.dist / "context.jsonld").read_text(encoding="utf-8"))
+    assert document["@context"] == context["@context"]
+    alpha = next(node for node in document["@graph"] if node["id"].endswith("/id/job/alpha"))
+    assert alpha["prefLabel"] == {"fr": "Administrateur alpha", "en": "Alpha administrator"}
+    assert alpha["nearbyJob"] == "https://w3id.org/refmetiers/id/job/beta"
+
+
+def test_void_describes_each_file_with_size_checksum_licence_and_version(built):
+    settings, _ = built
+    void = Graph().parse(settings.dist / "void.ttl")
+    sums = dict(line.split("  ")[::-1] for line in (settings.dist / "SHA256SUMS").read_text().splitlines())
+    for path in settings.dist.iterdir():
+        if path.name in ("void.ttl", "SHA256SUMS"):
+            continue
+        distribution = URIRef(f"{settings.base_iri}dumps/{path.name}")
+        assert (distribution, RDF.type, DCAT.Distribution) in void, path.name
+        assert int(void.value(distribution, DCAT.byteSize)) == path.stat().st_size
+        checksum = void.value(distribution, SPDX.checksum)
+        assert str(void.value(checksum, SPDX.checksumValue)) == sums[path.name]
+        assert void.value(distribution, DCAT.mediaType) is not None
+        assert void.value(distribution, URIRef("http://purl.org/dc/terms/license")) is not None
+        assert str(void.value(distribution, URIRef("http://www.w3.org/ns/dcat#version"))) == settings.version
+
+
+def test_two_builds_with_different_hash_seeds_are_byte_identical(fixture_root, tmp_path):
+    outputs = []
+    for seed in ("1", "2"):
+        dist = tmp_path / f"dist-{seed}"
+        done = run_cli("build", "--root", str(fixture_root), "--dist", str(dist), env={"PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        outputs.append(digest(dist))
+    assert outputs[0] == outputs[1]
+
+
+def test_broken_turtle_exits_2_naming_file_line_and_column_and_leaves_dist_untouched(fixture_root, tmp_path):
+    dist = tmp_path / "dist"
+    assert run_cli("build", "--root", str(fixture_root), "--dist", str(dist)).returncode == 0
+    before = digest(dist)
+    broken = fixture_root / "data" / "jobs" / "broken.ttl"
+    broken.write_text('@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n'
+                      '<https://w3id.org/refmetiers/id/job/x> skos:prefLabel "unterminated ;\n', encoding="utf-8")
+    done = run_cli("build", "--root", str(fixture_root), "--dist", str(dist))
+    assert done.returncode == 2
+    assert f"{broken}:3:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert digest(dist) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]  # no staging folder left behind
+
+
+def test_a_failure_while_writing_leaves_the_previous_dist(fixture_root, tmp_path, monkeypatch):
+    settings = load_settings(root=fixture_root, dist_dir=tmp_path / "dist")
+    build(settings)
+    before = digest(settings.dist)
+    import refmetiers.dumps as dumps
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(dumps, "describe_distributions", explode)
+    with pytest.raises(OSError):
+        build(settings)
+    assert digest(settings.dist) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
+
+
+def test_query_command_answers_over_the_build(fixture_root, tmp_path):
+    dist = tmp_path / "dist"
+    assert run_cli("build", "--root", str(fixture_root), "--dist", str(dist)).returncode == 0
+    done = run_cli("query", "--root", str(fixture_root), "--dist", str(dist), "--format", "csv",
+                   "SELECT ?l WHERE { <https://w3id.org/refmetiers/id/job/beta> "
+                   "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l FILTER(lang(?l)='en') }")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["l", "Beta consultant"]
+    bad = run_cli("query", "--root", str(fixture_root), "--dist", str(dist), "SELECT WHERE {")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_missing_build_is_a_clear_error(fixture_root, tmp_path):
+    done = run_cli("stats", "--root", str(fixture_root), "--dist", str(tmp_path / "nothing"))
+    assert done.returncode == 2
+    assert "run `refmetiers build` first" in done.stderr
