@@ -99,15 +99,19 @@ def rules_from_schema(schema: Graph) -> Rules:
     return rules
 
 
-def _to_oxigraph(graph: Graph) -> ox.Store:
-    store = ox.Store()
-    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-    return store
+_ASSERTED = ox.NamedNode("urn:refmetiers:asserted")
 
 
 def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
-    """Run ``rules`` over ``data`` to a fixpoint; return only the new triples."""
-    store = _to_oxigraph(data)
+    """Run ``rules`` over ``data`` to a fixpoint; return only the new triples.
+
+    The rules work on the default graph; a copy of the data in a named graph lets the store itself
+    tell the new triples from the asserted ones, so only the (small) difference comes back to rdflib.
+    """
+    store = ox.Store()
+    text = data.serialize(format="nt", encoding="utf-8")
+    store.bulk_load(text, ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(text, ox.RdfFormat.N_TRIPLES, to_graph=_ASSERTED)
     updates = rules.as_sparql()
     size = len(store)
     for _ in range(max_rounds):
@@ -116,10 +120,10 @@ def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
         if len(store) == size:
             break
         size = len(store)
-    closure = Graph()
-    closure.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()),
-                  format="nt")
-    return closure - data
+    new = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ GRAPH <{_ASSERTED.value}> {{ ?s ?p ?o }} }} }}")
+    inferred = Graph()
+    inferred.parse(data=ox.serialize(new, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return inferred
 
 
 def infer(ontology: Graph, data: Graph) -> Graph:
