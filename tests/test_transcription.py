@@ -460,3 +460,12 @@ def test_artefact_check_catches_the_scan_errors():
     for line in scan:
         assert any(p in line for p in ARTEFACTS) or any(re.search(r, line) for r in ARTEFACT_REGEXES), line
     assert not re.search(ARTEFACT_REGEXES[0], "dont il a la charge")
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_job_file_holds_its_job_and_its_sheet_parts_only(slug):
+    """A contributor adds a job by copying one file: nothing else may hide in it."""
+    g = Graph().parse(DATA / "jobs" / f"{slug}.ttl", format="turtle")
+    subjects = {str(s) for s in g.subjects()}
+    assert str(job(slug)) in subjects
+    assert all(s == str(job(slug)) or s.startswith(str(job(slug)) + "#behaviour-") for s in subjects), subjects
