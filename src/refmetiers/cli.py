@@ -38,12 +38,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from .stats import compute, render_text
     from .store import load_store
 
+    from . import coverage
+
     settings = _settings(args)
-    stats = compute(load_store(settings.dist), settings.base_iri, top=args.top)
+    store = load_store(settings.dist)
+    stats = compute(store, settings.base_iri, top=args.top)
+    links = coverage.compute(store, settings.base_iri)
     if args.format == "json":
-        print(json.dumps(asdict(stats), ensure_ascii=False, indent=1))
+        print(json.dumps(asdict(stats) | {"coverage": asdict(links)}, ensure_ascii=False, indent=1))
     else:
         print(render_text(stats), end="")
+        print(coverage.render_text(links), end="")
     return EXIT_OK
 
 
@@ -76,6 +81,23 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_suggest_links(args: argparse.Namespace) -> int:
+    from .suggest import check_output, suggest_links
+
+    settings = _settings(args)
+    if args.output is None:
+        count = suggest_links(settings, sys.stdout, args.kind, args.min_score, args.top, args.targets)
+    else:
+        check_output(args.output, settings)
+        try:
+            with args.output.open("w", encoding="utf-8", newline="") as out:
+                count = suggest_links(settings, out, args.kind, args.min_score, args.top, args.targets)
+        except OSError as exc:
+            raise ConfigError(f"--output: cannot write {args.output}: {exc}") from None
+    print(f"{count} candidate link(s) ({args.kind}) for review", file=sys.stderr)
+    return EXIT_OK
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
     parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
@@ -102,6 +124,18 @@ def make_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=["json", "csv", "tsv", "xml"], default="tsv",
                        help="result format of SELECT queries")
     query.set_defaults(func=cmd_query)
+
+    suggest = commands.add_parser("suggest-links", help="propose links for unlinked concepts, as SSSOM for review")
+    _common(suggest)
+    suggest.add_argument("--kind", choices=["skills", "occupations"], default="skills",
+                         help="know-how/knowledge → ESCO skills, or job types → ESCO occupations")
+    suggest.add_argument("--min-score", type=float, default=0.6, help="drop candidates scoring below (0–1)")
+    suggest.add_argument("--top", type=int, default=3, help="at most this many candidates per concept")
+    suggest.add_argument("--targets", type=Path, nargs="*", default=[],
+                         help="extra Turtle files of target concepts (besides graph reference)")
+    suggest.add_argument("--output", type=Path, help="the SSSOM file to write (default: standard output); "
+                         "never inside data/mappings/")
+    suggest.set_defaults(func=cmd_suggest_links)
     return parser
 
 
