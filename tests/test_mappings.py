@@ -387,3 +387,29 @@ def test_know_how_and_knowledge_links_go_to_esco_skills_and_their_subjects_exist
         assert (subject, RDF.type, URIRef("https://w3id.org/refmetiers/def#KnowHow")) in graph or \
             (subject, RDF.type, URIRef("https://w3id.org/refmetiers/def#Knowledge")) in graph, subject
         assert str(target).startswith(ESCO_SKILL)
+
+
+# --------------------------------------------------------------------------- coverage (refmetiers stats)
+
+def test_coverage_shows_every_job_type_linked_and_every_target_resolved(store):
+    from refmetiers import coverage
+    from refmetiers.namespaces import BASE
+
+    result = coverage.compute(store, BASE)
+    assert result.totals["job types"] == 41
+    assert result.unresolved == []
+    assert all(jobs == [] for jobs in result.jobs_missing.values()), result.jobs_missing
+    lines = {line.vocabulary: line for line in result.vocabularies}
+    for vocabulary in coverage.REQUIRED_FOR_JOBS:
+        assert lines[vocabulary].linked["job types"] == 41, vocabulary
+    assert lines["ROME 4.0 fiches"].linked["ROME v2 codes"] == 4
+    skills = [m for name, m, _ in curated_records() if name == "esco-skills.sssom.tsv"]
+    assert lines["ESCO skills"].records == len(skills)
+    assert lines["ESCO skills"].linked["know-how"] == len({m.subject_id for m in skills if "knowhow/" in m.subject_id})
+    assert lines["ESCO skills"].by_justification == {
+        "semapv:LexicalMatching": sum(m.mapping_justification == "semapv:LexicalMatching" for m in skills),
+        "semapv:ManualMappingCuration": sum(m.mapping_justification == "semapv:ManualMappingCuration" for m in skills)}
+    assert lines["ISCO-08"].by_predicate == {"skos:broadMatch": 41}
+    text = coverage.render_text(result)
+    assert "ESCO occupations" in text and "41/41 job types" in text
+    assert "unresolved targets (not in graph reference): 0" in text
