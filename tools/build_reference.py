@@ -12,7 +12,7 @@ What goes in:
 - esco-skills.ttl: those skills, plus every skill a mapping targets, with fr/en labels and skill type;
 - isco.ttl: the ISCO-08 groups targeted or used by those occupations, with their broader groups;
 - rome.ttl: the ROME 4.0 fiches and appellations targeted, the fiches of those appellations, the
-  parent fiches, and their professional domain and grand domain;
+  parent fiches, their professional domain and grand domain, and every appellation of those fiches;
 - pcs.ttl: the PCS 2020 and PCS 2003 professions targeted.
 """
 
@@ -287,10 +287,17 @@ def build_rome(ref: Path, targets: set[str]) -> Graph:
         top = code_concept(graph, ROME + domain["code_grand_domaine"], fiche_scheme, domain["code_grand_domaine"],
                            domain["libelle_grand_domaine"])
         graph.add((fiche_scheme, SKOS.hasTopConcept, top))
-    for code in wanted_apps:
+    # The appellations we link to, and every appellation of the fiches in the subset, so that an
+    # integrator can go from a job to its fiche and all the fiche's job titles.
+    all_apps = sorted(set(wanted_apps) | {code for code, row in apps.items() if row["code_rome"] in wanted_fiches},
+                      key=int)
+    for code in all_apps:
         row = apps[code]
         node = code_concept(graph, ROME_APP + code, app_scheme, code, row["libelle_appellation_long"])
         graph.add((node, SKOS.broader, URIRef(ROME + row["code_rome"])))
+        if row.get("classification") == "PRINCIPALE":
+            graph.add((node, SKOS.editorialNote, Literal(
+                "The fiche's main appellation (ROME classification PRINCIPALE).", lang="en")))
     return graph
 
 
