@@ -98,6 +98,26 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validation import check_files, check_sources, render
+
+    settings = _settings(args)
+    report = check_files(settings, args.files) if args.files else check_sources(settings)
+    sys.stdout.write(render(report, args.format, args.lang))
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .formatting import format_files
+
+    settings = _settings(args)
+    outcome = format_files(settings, args.files or None, check=args.check)
+    for path in outcome.changed:
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+    print(f"{len(outcome.changed)} of {outcome.checked} file(s) {'not in canonical layout' if args.check else 'reformatted'}")
+    return EXIT_VIOLATIONS if args.check and outcome.changed else EXIT_OK
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
     parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
@@ -111,6 +131,21 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="parse, infer, validate and write every dump to dist/")
     _common(build)
     build.set_defaults(func=cmd_build)
+
+    validate = commands.add_parser("validate", help="check the repository's data, or outside files with the published graph, against shapes/")
+    _common(validate)
+    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                          help="outside Turtle files to check together with the published graph (default: the repository's data)")
+    validate.add_argument("--format", choices=["text", "json", "junit", "github"], default="text",
+                          help="text (default), json, junit (CI test report) or github (workflow annotations)")
+    validate.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the messages (default fr)")
+    validate.set_defaults(func=cmd_validate)
+
+    fmt = commands.add_parser("fmt", help="rewrite Turtle files in the canonical layout (default: data/**/*.ttl)")
+    _common(fmt)
+    fmt.add_argument("files", nargs="*", type=Path, metavar="FILE", help="the files to format (default: data/**/*.ttl)")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list the files that differ")
+    fmt.set_defaults(func=cmd_fmt)
 
     stats = commands.add_parser("stats", help="statistics of the last build")
     _common(stats)
