@@ -209,6 +209,24 @@ def test_no_exact_and_broad_match_to_the_same_target(links):
     assert not exact & broad
 
 
+def test_no_two_exact_targets_of_a_concept_are_in_a_hierarchy(links, reference):
+    """exactMatch is transitive: a job exactMatch both a fiche and one of its appellations would make
+    the fiche exactMatch its own narrower appellation (regression: the first curation did)."""
+    for subject in {s for s, _, _ in links}:
+        exact = {o for s, p, o in links if s == subject and p == SKOS.exactMatch}
+        for target in exact:
+            above = set(reference.transitive_objects(target, SKOS.broader)) - {target}
+            assert not above & exact, (subject, target, above & exact)
+
+
+def test_no_target_is_exact_match_of_two_of_our_concepts(links):
+    """Otherwise SKOS (exactMatch symmetric and transitive) would make our two concepts the same."""
+    seen = {}
+    for subject, predicate, target in links:
+        if predicate == SKOS.exactMatch:
+            assert seen.setdefault(target, subject) == subject, (target, seen[target], subject)
+
+
 def test_an_appellation_belongs_to_one_of_the_jobs_fiches(links, reference):
     for job in JOBS:
         fiches = targets_of(links, job, ROME)
