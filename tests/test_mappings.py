@@ -431,3 +431,24 @@ def test_coverage_shows_every_job_type_linked_and_every_target_resolved(store):
     text = coverage.render_text(result)
     assert "ESCO occupations" in text and "41/41 job types" in text
     assert "unresolved targets (not in graph reference): 0" in text
+
+
+def test_entailed_esco_to_rome_exact_matches_agree_with_the_france_travail_crosswalk(links):
+    """A job exactMatch an ESCO occupation and a ROME appellation entails occupation exactMatch appellation:
+    where the official crosswalk has a row for that pair, it must say exactMatch too."""
+    path = REPO.parent / "shared" / "reference" / "crosswalks" / "esco_rome_mapping_FR_20230607_v1.4.csv"
+    if not path.is_file():
+        pytest.skip("the shared reference folder is not on this machine")
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))[16:]
+    crosswalk = {(r[0], ROME_APP + r[2]): r[4] for r in rows}
+    checked = 0
+    for job in JOBS:
+        exact = {o for s, p, o in links if s == job and p == SKOS.exactMatch}
+        for occupation in (o for o in exact if str(o).startswith(ESCO_OCC)):
+            for appellation in (o for o in exact if str(o).startswith(ROME_APP)):
+                relation = crosswalk.get((str(occupation), str(appellation)))
+                if relation is not None:
+                    checked += 1
+                    assert relation == "skos:exactMatch", (job, occupation, appellation, relation)
+    assert checked >= 3
