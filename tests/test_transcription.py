@@ -469,3 +469,31 @@ def test_a_job_file_holds_its_job_and_its_sheet_parts_only(slug):
     subjects = {str(s) for s in g.subjects()}
     assert str(job(slug)) in subjects
     assert all(s == str(job(slug)) or s.startswith(str(job(slug)) + "#behaviour-") for s in subjects), subjects
+
+
+# --- audit pass: corrections pinned ------------------------------------------------------------------
+
+def en(g: Graph, subject) -> str:
+    (label,) = labels(g, subject, lang="en")
+    return label
+
+
+@pytest.mark.parametrize(("iri", "french", "english"), [
+    ("activity/A078", "Participer au support des projets pour tout ce qui touche à la sécurité",
+     "Take part in supporting projects on all security matters"),
+    ("knowledge/C015", "Réalisation d'animation de texte", "Producing text animation"),
+    ("knowledge/C016", "Réalisation d'animation graphique", "Producing graphic animation"),
+])
+def test_english_labels_translate_the_whole_french(graph, iri, french, english):
+    c = URIRef(BASE + "id/" + iri)
+    assert pref_fr(graph, c) == french
+    assert en(graph, c) == english
+
+
+def test_grammar_corrections_of_the_scan(graph):
+    assert "Installer, configurer, administrer et optimiser les bases de données" in \
+        linked_labels(graph, "administrateur-de-base-de-donnees", RM.mainActivity)
+    assert "Outils de gestion de parc utilisés" in \
+        linked_labels(graph, "gestionnaire-de-parc-micro-informatique", RM.variabilityFactor)
+    assert "Participer à la vente d'équipements micro-informatiques" in \
+        linked_labels(graph, "support-technique", RM.secondaryActivity)
