@@ -118,6 +118,39 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if args.check and outcome.changed else EXIT_OK
 
 
+def dist_is_stale(settings: Settings) -> bool:
+    """Whether dist/ is missing or older than any source (ontology/, data/, shapes/)."""
+    from .sources import discover
+    from .store import QUADS_FILE
+
+    built = settings.dist / QUADS_FILE
+    if not built.is_file():
+        return True
+    sources = [s.path for s in discover(settings)] + sorted(settings.shapes_dir.glob("*.ttl"))
+    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+    return newest > built.stat().st_mtime
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .web import create_app
+
+    settings = _settings(args).with_overrides(host=args.host, port=args.port)
+    if dist_is_stale(settings):
+        print(f"refmetiers: {settings.dist} is missing or older than the sources; building first", file=sys.stderr)
+        try:
+            cmd_build(args)
+        except RefmetiersError as exc:
+            if not (settings.dist / "refmetiers.nq").is_file():
+                raise
+            _print_error("warning", f"the build failed ({exc}); serving the previous build in {settings.dist}")
+    app = create_app(settings)
+    print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.access_log)
+    return EXIT_OK
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
     parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
@@ -171,6 +204,14 @@ def make_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--output", type=Path, help="the SSSOM file to write (default: standard output); "
                          "never inside data/mappings/")
     suggest.set_defaults(func=cmd_suggest_links)
+
+    serve = commands.add_parser("serve", help="serve the SPARQL endpoint, the IRIs' pages and the dumps")
+    _common(serve)
+    serve.add_argument("--host", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="the port (default 8000)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log every request")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -1,0 +1,112 @@
+"""/dumps/ (listing) and /dumps/{file} (only the files of dist/, by name), and /.well-known/void."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from .. import formats
+from .. import query_service as qs
+from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
+from ..store import TURTLE_PREFIXES
+from .common import alternates, choose_format, content_type, etag, not_modified, query_params
+from .errors import NotFound
+
+LISTING = (formats.HTML, formats.RESULTS_JSON)
+VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    media_type: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256[:32]}"'
+
+
+def scan(dist: Path) -> dict[str, DumpFile]:
+    """The regular files of ``dist`` by name, with size, checksum and media type (read once at startup)."""
+    files = {}
+    for path in sorted(Path(dist).iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            files[path.name] = DumpFile(path.name, path, path.stat().st_size, sha256(path), media_type_of(path.name))
+    return files
+
+
+def router(context) -> APIRouter:
+    api = APIRouter(tags=["Dumps"])
+    files: dict[str, DumpFile] = {}
+
+    def listing() -> dict[str, DumpFile]:
+        if not files:
+            files.update(scan(context.settings.dist))
+        return files
+
+    def index(request: Request) -> Response:
+        params = query_params(request)
+        fmt = choose_format(request, params, LISTING)
+        entries = list(listing().values())
+        tag = etag(context.version, "dumps", fmt.name)
+        headers = {"Vary": "Accept", "ETag": tag, "Link": alternates("/dumps/", LISTING, fmt)}
+        if not_modified(request, tag):
+            return Response(status_code=304, headers=headers)
+        if fmt is formats.HTML:
+            html = context.templates.get_template("dumps.html").render(files=entries, version=context.version)
+            return HTMLResponse(html, headers=headers)
+        body = {"version": context.settings.version, "data_version": context.version,
+                "files": [{"name": f.name, "url": f"/dumps/{f.name}", "size": f.size, "sha256": f.sha256,
+                           "media_type": f.media_type} for f in entries]}
+        return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type="application/json", headers=headers)
+
+    def download(request: Request, name: str) -> Response:
+        entry = listing().get(name)
+        if entry is None:
+            raise NotFound(f"no file {name!r} in the dumps; see /dumps/ for the list")
+        headers = {"ETag": entry.etag, "Cache-Control": "public, max-age=3600"}
+        if not_modified(request, entry.etag):
+            return Response(status_code=304, headers=headers)
+        media_type = entry.media_type
+        if not name.endswith(".gz") and (media_type.startswith("text/") or media_type == "application/n-triples"):
+            media_type += "; charset=utf-8"
+        # A .gz file is the gzip file itself (application/gzip), never a Content-Encoding of something else.
+        disposition = "attachment" if name.endswith(".gz") else "inline"
+        return FileResponse(entry.path, media_type=media_type, headers=headers,
+                            content_disposition_type=disposition, filename=name)
+
+    def void(request: Request) -> Response:
+        params = query_params(request)
+        fmt = choose_format(request, params, VOID_OFFER)
+        tag = etag(context.version, "void", fmt.name)
+        headers = {"Vary": "Accept", "ETag": tag, "Link": alternates("/.well-known/void", VOID_OFFER, fmt)}
+        if not_modified(request, tag):
+            return Response(status_code=304, headers=headers)
+        path = context.settings.dist / VOID_FILE
+        if fmt is formats.TURTLE:
+            return Response(path.read_bytes(), media_type=content_type(fmt), headers=headers)
+        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        body = ox.serialize(triples, format=getattr(ox.RdfFormat, qs._RDF[fmt.name]),
+                            prefixes=TURTLE_PREFIXES if fmt.name == "rdf" else None)
+        return Response(body, media_type=content_type(fmt), headers=headers)
+
+    api.add_api_route("/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")
+    def redirect() -> Response:
+        return Response(status_code=308, headers={"Location": "/dumps/"})
+
+    api.add_api_route("/dumps", redirect, methods=["GET", "HEAD"], include_in_schema=False)
+    api.add_api_route("/dumps/{name}", download, methods=["GET", "HEAD"], summary="One file of the build")
+    api.add_api_route("/.well-known/void", void, methods=["GET", "HEAD"], summary="VoID and DCAT description")
+    return api
+
+
+__all__ = ["router", "scan", "CHECKSUMS_FILE"]

@@ -1,0 +1,110 @@
+"""The one place that maps an error to an HTTP status, and the one shape of an error response.
+
+A 4xx is the client's fault and carries a message saying what to change; a 5xx is ours and is logged.
+Errors on /sparql are plain text (what SPARQL clients print); elsewhere they are JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import query_service as qs
+from ..errors import ConfigError, RefmetiersError
+
+log = logging.getLogger(__name__)
+
+
+class BadRequest(RefmetiersError):
+    """The request is malformed (parameters, encoding)."""
+
+
+class NotFound(RefmetiersError):
+    """No such resource or file."""
+
+
+class NotAcceptable(RefmetiersError):
+    """``Accept`` names only types we do not serve."""
+
+
+class PayloadTooLarge(RefmetiersError):
+    """The request body is larger than the cap."""
+
+
+class UnsupportedMediaType(RefmetiersError):
+    """A POST body of a type the route does not take."""
+
+
+class NotReady(RefmetiersError):
+    """The service is still starting."""
+
+
+STATUS: dict[type, int] = {
+    BadRequest: 400,
+    qs.QuerySyntaxError: 400,
+    qs.QueryRefused: 400,
+    qs.UpdateRefused: 403,
+    NotFound: 404,
+    NotAcceptable: 406,
+    PayloadTooLarge: 413,
+    qs.QueryTooLarge: 413,
+    UnsupportedMediaType: 415,
+    qs.ResultTooLarge: 422,
+    qs.Overloaded: 429,
+    qs.EngineFailure: 500,
+    ConfigError: 500,
+    NotReady: 503,
+    qs.QueryTimeout: 503,
+}
+RETRY_AFTER = {429: "1", 503: "2"}
+
+
+def status_of(exc: BaseException) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_response(request: Request, status: int, message: str, code: str, headers: dict | None = None) -> Response:
+    headers = dict(headers or {})
+    if status in RETRY_AFTER:
+        headers.setdefault("Retry-After", RETRY_AFTER[status])
+    if request.url.path.startswith("/sparql"):
+        return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
+    body = json.dumps({"status": status, "error": code, "message": message}, ensure_ascii=False)
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+async def handle_refmetiers_error(request: Request, exc: RefmetiersError) -> Response:
+    status = status_of(exc)
+    if status >= 500:
+        log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return error_response(request, status, str(exc), type(exc).__name__)
+
+
+async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+    return error_response(request, exc.status_code, str(exc.detail), "HTTPException", getattr(exc, "headers", None))
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, f"invalid request: {exc}", "RequestValidationError")
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal error (logged on the server)", "InternalError")
+
+
+def install(app) -> None:
+    """Register the handlers on ``app``."""
+    from fastapi.exceptions import RequestValidationError
+
+    app.add_exception_handler(RefmetiersError, handle_refmetiers_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Exception, handle_unexpected)
