@@ -103,6 +103,7 @@ INVALID = [
     ("unknown_justification", 16, "unknown mapping_justification 'semapv:Guesswork'"),
     ("bad_yaml", 9, "bad YAML in the metadata block"),
     ("missing_set_id", 1, "no mapping_set_id"),
+    ("duplicate_record_id", 17, "record_id 'rmmap:fixture/0001' already used on line 15"),
 ]
 
 

@@ -152,6 +152,7 @@ def read_mapping_set(path: Path | str, text: str | None = None) -> MappingSet:
         raise SourceError(path, f"missing column(s): {', '.join(missing)}", first_line)
     default_date = str(metadata.get("mapping_date", ""))
     previous_end = reader.line_num
+    seen_ids: dict[str, int] = {}
     for row in reader:
         line = first_line + previous_end  # the record starts where the previous one ended
         previous_end = reader.line_num
@@ -160,7 +161,12 @@ def read_mapping_set(path: Path | str, text: str | None = None) -> MappingSet:
         if len(row) != len(header):
             raise SourceError(path, f"{len(row)} cells for {len(header)} columns", line)
         record = dict(zip(header, (cell.strip() for cell in row)))
-        mapping_set.mappings.append(_record(mapping_set, record, line, default_date))
+        mapping = _record(mapping_set, record, line, default_date)
+        if mapping.record_id and mapping.record_id in seen_ids:
+            raise SourceError(path, f"record_id {mapping.record_id!r} already used on line {seen_ids[mapping.record_id]}",
+                              line)
+        seen_ids[mapping.record_id] = line
+        mapping_set.mappings.append(mapping)
     return mapping_set
 
 
