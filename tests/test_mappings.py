@@ -453,3 +453,23 @@ def test_entailed_esco_to_rome_exact_matches_agree_with_the_france_travail_cross
                     checked += 1
                     assert relation == "skos:exactMatch", (job, occupation, appellation, relation)
     assert checked >= 3
+
+
+def test_build_reports_a_bad_mapping_file_with_file_and_line_and_exit_code_2(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import make_root
+
+    root = make_root(tmp_path, REPO / "tests" / "fixtures" / "build" / "data", with_shapes=False)
+    (root / "data" / "mappings").mkdir(exist_ok=True)
+    bad = root / "data" / "mappings" / "bad.sssom.tsv"
+    shutil.copy(FIXTURES / "invalid" / "unknown_predicate.sssom.tsv", bad)
+    result = subprocess.run([sys.executable, "-m", "refmetiers.cli", "build", "--root", str(root)],
+                            capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert result.returncode == 2
+    assert f"{bad}:16: unknown predicate 'owl:sameAs'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "dist").exists()
