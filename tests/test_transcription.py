@@ -497,3 +497,70 @@ def test_grammar_corrections_of_the_scan(graph):
         linked_labels(graph, "gestionnaire-de-parc-micro-informatique", RM.variabilityFactor)
     assert "Participer à la vente d'équipements micro-informatiques" in \
         linked_labels(graph, "support-technique", RM.secondaryActivity)
+
+
+# --- nothing that is not in the source: every text of a sheet is found in the scan of that sheet --------
+
+SCAN = REPO.parent / "shared" / "seed" / "referentiel-metiers-informatique.ocr.txt"
+# The scan's letter damage, undone word by word before comparing (accents and apostrophes are dropped).
+SCAN_WORDS = {"ceuvre": "oeuvre", "qutils": "outils", "oqutils": "outils", "meethodes": "methodes",
+              "geerer": "gerer", "deefinir": "definir", "remeedier": "remedier", "controbler": "controler",
+              "controele": "controle", "felaborer": "elaborer", "teleecoms": "telecoms", "meetiers": "metiers",
+              "probleeme": "probleme", "dune": "une", "linformatique": "informatique", "lorganisation": "organisation",
+              "meethode": "methode", "accees": "acces", "dun": "un", "ii": "il", "i": "il"}
+# Our corrections of the sheet's own wording, each explained by an editorial note on the job.
+CORRECTED = {
+    "Installer, configurer, administrer et optimiser les bases de données",
+    "Il va être important de développer la relation client",  # the scan's "[l va"
+    "Assurer une veille économique dans le domaine d'Internet (marchés, tendances...)",
+    "Définir le contrat de service passé avec les clients internes ou externes",
+    "Coordonner la réalisation de traitements informatiques dans les meilleures conditions de qualité, de délais et de coûts",
+    "Superviser la maintenance des matériels et logiciels d'exploitation",
+    "Outils de gestion de parc utilisés",
+    "Assurer le support dernier niveau",
+    "Coordonner des prestataires externes",
+    "Vérifier la mise en œuvre des protocoles et matériels réseaux",
+    "Sensibiliser les collaborateurs aux enjeux de la sécurité",
+    "Établir un suivi quantitatif et qualitatif de tous les éléments du projet avec mise en place de tableaux de bord",
+    "Participer à la vente d'équipements micro-informatiques",
+    "L'analyste d'exploitation assure la bonne exploitation du patrimoine applicatif de l'entreprise et garantit "
+    "le respect des contrats de services définis avec les utilisateurs.",
+    "Le superviseur Hot Line anime une équipe de hot liners et veille à la qualité de service apportée aux "
+    "utilisateurs. Pour parvenir à cet objectif, il analyse les résultats obtenus et optimise les procédures "
+    "d'assistance.",
+}
+
+
+def scan_text(text: str) -> str:
+    import unicodedata
+    text = unicodedata.normalize("NFKD", text.replace("œ", "oe"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[’'‘`]", "'", text).replace("i'", "l'")
+    text = re.sub(r"\b[a-z]{0,2}'", " ", text).replace("'", " ")
+    text = re.sub(r"[»=*•|:;,.()\[\]—–-]", " ", text)
+    return " ".join(SCAN_WORDS.get(w, w) for w in text.split())
+
+
+@pytest.mark.skipif(not SCAN.exists(), reason="the scanned source lies outside the repository")
+def test_every_text_of_a_sheet_is_in_its_scan(graph):
+    lines = SCAN.read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip().startswith("Famille")] + [len(lines)]
+    assert len(starts) == len(SHEETS) + 1
+    missing = []
+    for (slug, start, end) in zip(SHEETS, starts, starts[1:]):
+        sheet = scan_text(" ".join(lines[start:end]))
+        j = job(slug)
+        texts = []
+        for p in (RM.mainActivity, RM.secondaryActivity, RM.requiredKnowHow, RM.requiredKnowledge,
+                  RM.variabilityFactor, RM.certification):
+            for c in graph.objects(j, p):
+                for part in [c, *graph.subjects(SKOS.broader, c)]:
+                    texts.append(labels(graph, part) + labels(graph, part, SKOS.altLabel))
+        for p in (SKOS.altLabel, SKOS.definition, RM.prerequisites, RM.nearbyJobNote, RM.experience):
+            texts += [[t] for t in labels(graph, j, p)]
+        for row in graph.objects(j, RM.behaviouralRequirement):
+            texts += [[t] for t in labels(graph, row, RM.precision)]
+        for wordings in texts:
+            if not any(scan_text(w) in sheet for w in wordings) and not CORRECTED & set(wordings):
+                missing.append((slug, wordings))
+    assert missing == []
