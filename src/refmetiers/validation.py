@@ -155,6 +155,8 @@ def _results(report: Graph, shapes: Graph, data: Graph) -> list[Result]:
         predicates = path_predicates(report, path) if path is not None else []
         if path is not None and not predicates:
             predicates = path_predicates(shapes, shapes.value(shape, SH.path))
+        if not predicates:  # a node shape's result: the shape may say which asserted links show it
+            predicates = [(p, False) for p in shapes.objects(shape, RMSH.locateBy) if isinstance(p, URIRef)]
         messages = _by_lang(shapes, shape, SH.message) or _by_lang(report, node, SH.resultMessage)
         results.append(Result(
             shape=shape, severity=severity, focus=focus,

@@ -1,0 +1,137 @@
+"""The shapes: every shape has its messages and its failing fixture, and each fixture fires exactly
+its shape, at the line marked "# defect" (tests/invalid/<shapes file>/NN_<rule>.ttl, each the valid
+example tests/valid/example.ttl with one defect)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+
+from refmetiers import dumps
+from refmetiers.config import load_settings
+from refmetiers.namespaces import SH
+from refmetiers.sources import SourceFile, load_sources, parse_turtle
+from refmetiers.validation import RMSH, check_sources, load_shapes, validate
+
+REPO = Path(__file__).resolve().parents[1]
+SHAPES = REPO / "shapes"
+VALID = REPO / "tests" / "valid" / "example.ttl"
+INVALID = REPO / "tests" / "invalid"
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+FIXTURE = re.compile(r"Failing fixture: (tests/invalid/(\S+?)/(\d\d_[\w-]+\.ttl))")
+
+
+def _shapes_by_file() -> list[tuple[str, URIRef, Graph]]:
+    """(shapes file stem, shape IRI, the file's graph) for every shape that has a target."""
+    found = []
+    for path in sorted(SHAPES.glob("*.ttl")):
+        graph = parse_turtle(path)
+        subjects = {s for target in TARGETS for s in graph.subjects(target, None)}
+        found += [(path.stem, shape, graph) for shape in sorted(subjects) if isinstance(shape, URIRef)]
+    return found
+
+
+SHAPE_LIST = _shapes_by_file()
+SETTINGS = load_settings(root=REPO)
+
+
+def _fixture_of(stem: str, shape: URIRef, graph: Graph) -> Path:
+    comments = " ".join(str(c) for c in graph.objects(shape, RDFS.comment))
+    match = FIXTURE.search(comments)
+    assert match, f"{shape}: rdfs:comment names no failing fixture"
+    assert match.group(2) == stem, f"{shape}: its fixture must sit in tests/invalid/{stem}/"
+    return REPO / match.group(1)
+
+
+def _check(path: Path):
+    ontology = [SourceFile(p, "ontology") for p in sorted(SETTINGS.ontology_dir.glob("*.ttl"))]
+    return check_sources(SETTINGS, ontology + [SourceFile(path, "referentiel")])
+
+
+def _marked_lines(path: Path) -> list[int]:
+    return [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if line.rstrip().endswith("# defect")]
+
+
+def test_there_is_one_shapes_file_per_concern():
+    assert sorted(p.stem for p in SHAPES.glob("*.ttl")) == [
+        "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
+
+
+@pytest.mark.parametrize("stem,shape,graph", SHAPE_LIST, ids=[str(s).split("#")[-1] for _, s, _ in SHAPE_LIST])
+def test_shape_has_messages_severity_fix_and_fixture(stem, shape, graph):
+    languages = lambda p: sorted(o.language for o in graph.objects(shape, p))  # noqa: E731
+    assert languages(SH.message) == ["en", "fr"]
+    assert languages(RMSH.fix) == ["en", "fr"]
+    assert graph.value(shape, SH.severity) in (SH.Violation, SH.Warning)
+    assert _fixture_of(stem, shape, graph).is_file()
+
+
+@pytest.mark.parametrize("stem,shape,graph", SHAPE_LIST, ids=[str(s).split("#")[-1] for _, s, _ in SHAPE_LIST])
+def test_fixture_fires_its_shape_alone_at_the_marked_line(stem, shape, graph):
+    fixture = _fixture_of(stem, shape, graph)
+    report = _check(fixture)
+    assert {r.shape for r in report.results} == {shape}, [r.shape_name for r in report.results]
+    severity = "violation" if graph.value(shape, SH.severity) == SH.Violation else "warning"
+    assert {r.severity for r in report.results} == {severity}
+    assert report.conforms is (severity == "warning")
+    marked = _marked_lines(fixture)
+    assert len(marked) == 1, f"{fixture}: mark exactly one line with '# defect'"
+    assert {r.location.path for r in report.results} == {fixture}
+    assert marked[0] in {r.location.line for r in report.results}
+    french = next(str(m) for m in graph.objects(shape, SH.message) if m.language == "fr")
+    for result in report.results:
+        assert result.message("fr") == french
+        assert result.message("en") not in ("", french)
+
+
+def test_every_fixture_belongs_to_a_shape():
+    named = {_fixture_of(stem, shape, graph) for stem, shape, graph in SHAPE_LIST}
+    assert set(INVALID.rglob("*.ttl")) == named
+
+
+@pytest.mark.parametrize("fixture", sorted(INVALID.rglob("*.ttl")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_fixture_is_the_valid_example_with_one_defect(fixture):
+    body = lambda path: [line.replace("# defect", "").rstrip() for line in path.read_text(encoding="utf-8").splitlines()
+                         if not line.startswith("#")]  # noqa: E731
+    diff = [line for line in difflib.ndiff(body(VALID), body(fixture)) if line[:2] in ("- ", "+ ")]
+    changed = max(sum(1 for line in diff if line.startswith("- ")), sum(1 for line in diff if line.startswith("+ ")))
+    assert 1 <= changed <= 3, diff
+
+
+def test_valid_example_has_no_result_at_all():
+    report = _check(VALID)
+    assert report.conforms
+    assert [r.shape_name for r in report.results] == []
+
+
+def test_s27_is_caught_only_through_the_entailments():
+    """The S27 fixture states `A001 skos:related A002` and `A002 skos:broader A001`: the clash is on
+    A002, visible only once related is made symmetric and broader transitive (graph `inferred`)."""
+    fixture = INVALID / "skos-integrity" / "05_s27-related-to-an-ancestor.ttl"
+    shapes = load_shapes(SHAPES)
+    raw = load_sources(SETTINGS, [SourceFile(p, "ontology") for p in sorted(SETTINGS.ontology_dir.glob("*.ttl"))]
+                       + [SourceFile(fixture, "referentiel")])
+    data = Graph()
+    for graph in raw.graphs.values():
+        data += graph
+    assert "rmsh:S27-RelatedNotBroader" not in {r.shape_name for r in validate(data, shapes).results}
+    fired = [r for r in _check(fixture).results if r.shape_name == "rmsh:S27-RelatedNotBroader"]
+    assert [str(r.focus) for r in fired] == ["https://w3id.org/refmetiers/id/activity/A002"]
+
+
+def test_the_distributions_the_build_describes_conform(tmp_path):
+    """dist/void.ttl as dumps.describe_distributions writes it passes the distribution shapes."""
+    (tmp_path / "refmetiers.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    (tmp_path / "refmetiers.nt").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    metadata = parse_turtle(REPO / "data" / "metadata" / "dataset.ttl")
+    void = dumps.describe_distributions(tmp_path, metadata, "https://w3id.org/refmetiers/", "0.1.0")
+    report = validate(void, load_shapes(SHAPES))
+    assert len(list(void.subjects(predicate=None, object=URIRef("http://www.w3.org/ns/dcat#Distribution")))) == 2
+    assert [r.shape_name for r in report.results if r.shape_name.startswith("rmsh:Distribution")] == []
+    assert [r.shape_name for r in report.results if r.shape_name.startswith("rmsh:Dataset")] == []
