@@ -171,3 +171,19 @@ def test_cli_reports_a_bad_target_file_with_its_name_and_exit_code_2(root):
     result = run_cli("suggest-links", "--root", str(root), "--targets", str(bad))
     assert result.returncode == 2
     assert str(bad) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_occupations_kind_proposes_esco_occupations_for_job_types_without_one():
+    graph = Graph().parse(data="""
+        @prefix rm: <https://w3id.org/refmetiers/def#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        @prefix esco: <http://data.europa.eu/esco/model#> .
+        <https://w3id.org/refmetiers/id/job/webmestre> a rm:JobType ; skos:prefLabel "Webmestre"@fr .
+        <https://w3id.org/refmetiers/id/job/dba> a rm:JobType ; skos:prefLabel "Administrateur de base de données"@fr ;
+            skos:closeMatch <http://data.europa.eu/esco/occupation/8c57af09-719c-42b3-be40-6ed4946236cc> .
+        <http://data.europa.eu/esco/occupation/8c57af09-719c-42b3-be40-6ed4946236cc> a esco:Occupation ;
+            skos:prefLabel "administrateur de base de données/administratrice de base de données"@fr .
+        <http://data.europa.eu/esco/occupation/dc8ef7da-d2c0-4474-96a0-6d0385eeec1e> a esco:Occupation ;
+            skos:prefLabel "webmestre"@fr .
+        """, format="turtle")
+    candidates = suggest(graph, "occupations", min_score=0.6, top=3)
+    assert [(str(c.subject).rsplit("/", 1)[1], c.score) for c in candidates] == [("webmestre", 1.0)]
