@@ -1,0 +1,213 @@
+"""`refmetiers validate` and the build's refusal to publish: exit codes, file:line, messages in
+French and English, the four output formats; the repository's data conforms."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from conftest import make_root
+from refmetiers.cli import main
+from refmetiers.config import load_settings
+from refmetiers.validation import check_files, check_sources, render
+
+REPO = Path(__file__).resolve().parents[1]
+VALID = REPO / "tests" / "valid" / "example.ttl"
+INVALID = REPO / "tests" / "invalid"
+RM = "https://w3id.org/refmetiers/"
+
+# An outside contribution: a new job type that links to concepts of the published graph.
+CONTRIBUTION = """@prefix rm: <https://w3id.org/refmetiers/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+
+<https://example.org/jobs/dba-cloud> a rm:JobType ;
+    skos:inScheme <https://w3id.org/refmetiers/scheme/jobs> ;
+    skos:prefLabel "Administrateur de bases de données cloud"@fr{english} ;
+    skos:editorialNote "Our own job type, next to the reference's."@en ;
+    skos:broader <https://w3id.org/refmetiers/id/subfamily/exploitation> ;
+    rm:family <https://w3id.org/refmetiers/id/family/production> ;
+    rm:hasSheet false ;
+    rm:nearbyJob <{nearby}> .
+"""
+GOOD = dict(english=' , "Cloud database administrator"@en',
+            nearby=RM + "id/job/administrateur-de-base-de-donnees")
+BROKEN = dict(english="", nearby=RM + "id/activity/A001")  # no English label; a nearby "job" that is an activity
+
+
+@pytest.fixture
+def small_root(tmp_path: Path) -> Path:
+    """A repository whose data is the valid example: quick to validate against."""
+    data = tmp_path / "data"
+    (data / "jobs").mkdir(parents=True)
+    shutil.copy(VALID, data / "jobs" / "example.ttl")
+    return make_root(tmp_path, data)
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+def test_repository_data_conforms():
+    """The whole of data/ (asserted plus entailments) has no violation."""
+    report = check_sources(load_settings(root=REPO))
+    assert report.violations == 0, render(report, "text", "en")
+    assert report.conforms
+
+
+def test_a_contribution_to_the_real_reference_validates_and_a_broken_one_fails(tmp_path):
+    """Checked together with the repository's graph (no build in --dist: the sources are used)."""
+    settings = load_settings(root=REPO, dist_dir=tmp_path / "no-build")
+    good = _write(tmp_path, "good.ttl", CONTRIBUTION.format(**GOOD))
+    report = check_files(settings, [good])
+    assert report.conforms, render(report, "text", "en")
+    assert [r.shape_name for r in report.results] == []
+    broken = _write(tmp_path, "broken.ttl", CONTRIBUTION.format(**BROKEN))
+    report = check_files(settings, [broken])
+    assert not report.conforms
+    assert sorted(r.shape_name for r in report.results) == ["rmsh:NearbyJobTarget", "rmsh:PrefLabelEnglish"]
+
+
+def test_validate_files_exit_0_when_the_contribution_conforms(small_root, tmp_path, capsys):
+    good = _write(tmp_path, "good.ttl", CONTRIBUTION.format(**GOOD))
+    assert main(["validate", "--root", str(small_root), str(good)]) == 0
+    assert "conforme: 0 erreur(s), 0 avertissement(s)" in capsys.readouterr().out
+
+
+def test_validate_files_reports_file_line_label_message_and_fix_in_french(small_root, tmp_path, capsys):
+    broken = _write(tmp_path, "broken.ttl", CONTRIBUTION.format(**BROKEN))
+    assert main(["validate", "--root", str(small_root), str(broken)]) == 1
+    out = capsys.readouterr().out
+    nearby = _line_of(broken, "rm:nearbyJob")
+    label = _line_of(broken, "skos:prefLabel")
+    assert f"broken.ttl:{nearby}: erreur: Administrateur de bases de données cloud <https://example.org/jobs/dba-cloud>" in out
+    assert "rm:nearbyJob vise une ressource qui n'est pas un emploi-type (rm:JobType)." in out
+    assert "→ à faire: Visez l'IRI d'un emploi-type" in out
+    assert f"broken.ttl:{label}: erreur:" in out
+    assert "n'a pas de libellé préféré en anglais." in out
+    assert "non conforme: 2 erreur(s), 0 avertissement(s)" in out
+
+
+def test_validate_files_in_english(small_root, tmp_path, capsys):
+    broken = _write(tmp_path, "broken.ttl", CONTRIBUTION.format(**BROKEN))
+    assert main(["validate", "--lang", "en", "--root", str(small_root), str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "rm:nearbyJob targets a resource that is not a job type (rm:JobType)." in out
+    assert "This family, sub-family or job type has no English preferred label." in out
+    assert "→ fix: Add skos:prefLabel" in out
+    assert "does not conform: 2 violation(s), 0 warning(s)" in out
+
+
+def test_warnings_are_printed_but_pass(small_root, tmp_path, capsys):
+    undocumented = CONTRIBUTION.format(**GOOD).replace(
+        '    skos:editorialNote "Our own job type, next to the reference\'s."@en ;\n', "")
+    path = _write(tmp_path, "undocumented.ttl", undocumented)
+    assert main(["validate", "--lang", "en", "--root", str(small_root), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"undocumented.ttl:{_line_of(path, 'a rm:JobType')}: warning:" in out
+    assert "[rmsh:UndocumentedConcept]" in out
+
+
+def test_json_format(small_root, tmp_path, capsys):
+    broken = _write(tmp_path, "broken.ttl", CONTRIBUTION.format(**BROKEN))
+    assert main(["validate", "--format", "json", "--lang", "en", "--root", str(small_root), str(broken)]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["conforms"] is False and document["violations"] == 2
+    nearby = next(r for r in document["results"] if r["shape"] == "rmsh:NearbyJobTarget")
+    assert nearby["line"] == _line_of(broken, "rm:nearbyJob")
+    assert nearby["file"].endswith("broken.ttl")
+    assert nearby["value"] == RM + "id/activity/A001"
+    assert nearby["message"] == nearby["messages"]["en"]
+    assert nearby["messages"]["fr"].startswith("rm:nearbyJob vise")
+
+
+def test_junit_format(small_root, tmp_path, capsys):
+    broken = _write(tmp_path, "broken.ttl", CONTRIBUTION.format(**BROKEN))
+    assert main(["validate", "--format", "junit", "--root", str(small_root), str(broken)]) == 1
+    suites = ElementTree.fromstring(capsys.readouterr().out)
+    suite = suites.find("testsuite")
+    assert suite.get("failures") == "2" and suite.get("tests") == "2"
+    failures = {case.find("failure").get("type"): case.get("classname") for case in suite.iter("testcase")}
+    assert failures["rmsh:NearbyJobTarget"].endswith(f"broken.ttl:{_line_of(broken, 'rm:nearbyJob')}")
+
+
+def test_github_format(small_root, tmp_path, capsys):
+    broken = _write(tmp_path, "broken.ttl", CONTRIBUTION.format(**BROKEN))
+    assert main(["validate", "--format", "github", "--lang", "en", "--root", str(small_root), str(broken)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    nearby = _line_of(broken, "rm:nearbyJob")
+    annotation = next(line for line in lines if "NearbyJobTarget" in line)
+    assert annotation.startswith("::error file=")
+    assert f"broken.ttl,line={nearby},title=rmsh%3ANearbyJobTarget::" in annotation
+    assert "rm:nearbyJob targets a resource that is not a job type" in annotation
+
+
+def test_turtle_syntax_error_exits_2_with_file_line_column(small_root, tmp_path, capsys):
+    bad = _write(tmp_path, "bad.ttl", '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n'
+                                      '<https://example.org/x> skos:prefLabel "x"@fr ;\n    skos:altLabel .\n')
+    assert main(["validate", "--root", str(small_root), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:4:" in err and "Turtle syntax error" in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_exits_2(small_root, tmp_path, capsys):
+    assert main(["validate", "--root", str(small_root), str(tmp_path / "nowhere.ttl")]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere.ttl" in err and "cannot read" in err
+
+
+def test_unknown_format_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--format", "xml"])
+    assert exc.value.code == 2
+    assert "--format" in capsys.readouterr().err
+
+
+def test_validate_repository_mode_reports_the_file_and_line(tmp_path, capsys):
+    """Without FILE arguments the repository's own data is checked, each result with its file:line."""
+    data = tmp_path / "data"
+    (data / "jobs").mkdir(parents=True)
+    fixture = INVALID / "reference" / "05_nearby-job-not-a-job.ttl"
+    shutil.copy(fixture, data / "jobs" / "example.ttl")
+    root = make_root(tmp_path, data)
+    assert main(["validate", "--lang", "en", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    line = next(n for n, text in enumerate(fixture.read_text(encoding="utf-8").splitlines(), 1)
+                if text.rstrip().endswith("# defect"))
+    assert f"data/jobs/example.ttl:{line}: error: Database administrator" in out
+    assert "[rmsh:NearbyJobTarget]" in out
+
+
+def test_build_refuses_to_publish_a_violation_and_keeps_the_previous_dist(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "jobs").mkdir(parents=True)
+    shutil.copy(INVALID / "labels" / "02_job-without-english-pref-label.ttl", data / "jobs" / "example.ttl")
+    root = make_root(tmp_path, data)
+    dist = root / "dist"
+    dist.mkdir()
+    (dist / "previous.txt").write_text("the last good build\n", encoding="utf-8")
+    assert main(["build", "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "Cette famille, sous-famille ou cet emploi-type n'a pas de libellé préféré en anglais." in err
+    assert "[rmsh:PrefLabelEnglish]" in err
+    assert sorted(p.name for p in dist.iterdir()) == ["previous.txt"]
+
+
+def test_build_publishes_data_with_warnings_only(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "jobs").mkdir(parents=True)
+    shutil.copy(INVALID / "quality" / "04_undocumented-job.ttl", data / "jobs" / "example.ttl")
+    root = make_root(tmp_path, data)
+    assert main(["build", "--root", str(root)]) == 0
+    assert "1 SHACL warning(s)" in capsys.readouterr().out
+    assert (root / "dist" / "refmetiers.ttl").is_file()
