@@ -1,0 +1,178 @@
+"""Benchmark of the validation: time and peak memory at 1×, 10× and 100× the reference, in one run,
+for three ways of validating the same data against the same shapes (shapes/):
+
+- ``ours``: pyshacl as refmetiers runs it: the asserted graphs plus the entailments the build
+  computed (graph ``inferred``), ``inference="none"``, validated in place;
+- ``naive``: pyshacl's own ``inference="rdfs"`` on the asserted graphs only (pyshacl copies the
+  data and expands it before validating);
+- ``pyrudof``: rudof's native SHACL engine (Rust) on the same data as ``ours``, the peer.
+
+The synthetic copies are made from the built graphs: copy k renames every IRI of our own concepts
+(jobs, families, sub-families, activities, know-how, knowledge, factors, education levels,
+certifications, mapping records) with a ``-ck`` suffix and every language-tagged text with a `` ck``
+suffix, so copies neither merge nor overlap; the ontology, schemes, metadata, behaviour categories,
+ROME v2 codes and the external concepts (graph ``reference``) are shared. Entailments are copied the
+same way (what the build would compute for each copy, without cross-copy entailments).
+
+Each measurement runs in a fresh child process (peak memory is that process's VmHWM: the parsed
+data plus the validation) and is killed after ``--timeout`` seconds.
+Usage: .venv/bin/python bench/validate.py [--scales 1 10 100] [--timeout 180] [--only ours naive pyrudof]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = ("job", "family", "subfamily", "activity", "knowhow", "knowledge", "factor", "education-level",
+         "certification", "mapping")
+OWN_IRI = re.compile(r"<(https://w3id\.org/refmetiers/id/(?:%s)/[^>#]+)" % "|".join(re.escape(k) for k in KINDS))
+TEXT = re.compile(r'"((?:[^"\\]|\\.)*)"@(fr|en)\b')
+ENGINES = ("ours", "naive", "pyrudof")
+
+
+def prepare(folder: Path, scales: list[int]) -> dict[int, dict[str, Path]]:
+    """Write, per scale, the asserted and the inferred triples as N-Triples files in ``folder``."""
+    sys.path.insert(0, str(REPO / "src"))
+    from refmetiers.build import assemble
+    from refmetiers.config import load_settings
+    from refmetiers.validation import load_shapes
+
+    settings = load_settings(root=REPO)
+    graphs = assemble(settings)
+    asserted_lines = set()
+    for name, graph in graphs.items():
+        if name != "inferred":
+            asserted_lines |= set(graph.serialize(format="nt").splitlines())
+    inferred_lines = set(graphs["inferred"].serialize(format="nt").splitlines())
+    shapes = folder / "shapes.ttl"
+    shapes.write_text(load_shapes(settings.shapes_dir).serialize(format="turtle"), encoding="utf-8")
+    files = {}
+    for scale in scales:
+        out = {}
+        for kind, lines in (("asserted", asserted_lines), ("inferred", inferred_lines)):
+            scaled = set(lines)
+            for copy in range(1, scale):
+                for line in lines:
+                    renamed = OWN_IRI.sub(lambda m: f"<{m.group(1)}-c{copy}", line)
+                    if renamed != line:
+                        renamed = TEXT.sub(lambda m: f'"{m.group(1)} c{copy}"@{m.group(2)}', renamed)
+                    scaled.add(renamed)
+            path = folder / f"{kind}-{scale}.nt"
+            path.write_text("\n".join(sorted(l for l in scaled if l.strip())) + "\n", encoding="utf-8")
+            out[kind] = path
+        out["shapes"] = shapes
+        files[scale] = out
+    return files
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would keep the parent's peak across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(engine: str, asserted: Path, inferred: Path, shapes: Path) -> dict:
+    """One measurement, in this (child) process."""
+    if engine == "pyrudof":
+        import pyrudof
+
+        rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        start = time.perf_counter()
+        rudof.read_data(str(asserted), pyrudof.RDFFormat.NTriples)
+        rudof.read_data(str(inferred), pyrudof.RDFFormat.NTriples)
+        rudof.read_shacl(str(shapes))
+        loaded = time.perf_counter()
+        report = rudof.validate_shacl()
+        seconds = time.perf_counter() - loaded
+        entries = report.violations
+        results = {"violation": 0, "warning": 0}
+        for entry in entries:
+            key = "warning" if "Warning" in str(entry.severity) else "violation"
+            results[key] += 1
+        triples = None
+    else:
+        import pyshacl
+        from rdflib import Graph
+
+        start = time.perf_counter()
+        data = Graph()
+        data.parse(asserted, format="nt")
+        if engine == "ours":
+            data.parse(inferred, format="nt")
+        shapes_graph = Graph().parse(shapes, format="turtle")
+        loaded = time.perf_counter()
+        if engine == "ours":
+            _, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none", advanced=True,
+                                            allow_warnings=True, inplace=True)
+        else:
+            _, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph, inference="rdfs", advanced=True,
+                                            allow_warnings=True)
+        seconds = time.perf_counter() - loaded
+        sh = "http://www.w3.org/ns/shacl#"
+        from rdflib import URIRef
+
+        results = {"violation": 0, "warning": 0}
+        for node in report.objects(None, URIRef(sh + "result")):
+            severity = str(report.value(node, URIRef(sh + "resultSeverity")))
+            results["warning" if severity.endswith("Warning") else "violation"] += 1
+        triples = len(data)
+    peak_mb = _peak_mib()
+    return {"engine": engine, "load_s": round(loaded - start, 2), "validate_s": round(seconds, 2),
+            "peak_mb": round(peak_mb), "triples": triples, **results}
+
+
+def measure(engine: str, files: dict[str, Path], timeout: float) -> dict:
+    command = [sys.executable, __file__, "--child", engine, str(files["asserted"]), str(files["inferred"]),
+               str(files["shapes"])]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"engine": engine, "error": f"did not finish in {timeout:.0f} s"}
+    if run.returncode != 0:
+        return {"engine": engine, "error": (run.stderr.strip().splitlines() or ["failed"])[-1][:200]}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--timeout", type=float, default=180, help="seconds before a measurement is killed")
+    parser.add_argument("--only", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--child", nargs=4, metavar=("ENGINE", "ASSERTED", "INFERRED", "SHAPES"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        engine, asserted, inferred, shapes = args.child
+        print(json.dumps(child(engine, Path(asserted), Path(inferred), Path(shapes))))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="refmetiers-bench-validate-") as tmp:
+        files = prepare(Path(tmp), args.scales)
+        print("| scale | engine | triples (asserted + inferred) | load s | validate s | peak MiB | violations | warnings |")
+        print("|---|---|---|---|---|---|---|---|")
+        for scale in args.scales:
+            size = sum(1 for kind in ("asserted", "inferred") for _ in files[scale][kind].open(encoding="utf-8"))
+            for engine in args.only:
+                row = measure(engine, files[scale], args.timeout)
+                if "error" in row:
+                    print(f"| {scale}× | {engine} | {size} | – | {row['error']} | – | – | – |", flush=True)
+                else:
+                    print(f"| {scale}× | {engine} | {size} | {row['load_s']} | {row['validate_s']} | {row['peak_mb']} "
+                          f"| {row['violation']} | {row['warning']} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
