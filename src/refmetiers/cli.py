@@ -70,7 +70,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise ConfigError(f"query: {exc}") from None
     import pyoxigraph as ox
 
-    if isinstance(result, bool):
+    if isinstance(result, (bool, ox.QueryBoolean)):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
         print("true" if result else "false")
     elif isinstance(result, ox.QuerySolutions):
         fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,

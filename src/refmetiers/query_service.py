@@ -96,6 +96,7 @@ def _keyword(word: str) -> re.Pattern:
 
 
 _SERVICE = _keyword("SERVICE")
+_FROM = _keyword("FROM")
 _CHAIN_KEYWORDS = re.compile(r"(?<![\w:?$.\-])(UNION|OPTIONAL|MINUS|EXISTS)(?![\w:\-])", re.IGNORECASE)
 # Operators that make left- or right-deep trees in the engine: path steps and alternatives, boolean
 # and arithmetic operators, and the separators of triple patterns.
@@ -269,7 +270,8 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
     if request.default_graphs or request.named_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs] or [ox.DefaultGraph()]
         options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    else:
+    elif not _FROM.search(blank_opaque(decode_codepoints(request.text))):
+        # Without a dataset from the protocol or FROM clauses, the default graph is the union (DESIGN.md §3).
         options["use_default_graph_as_union"] = True
     try:
         result = store.query(request.text, **options)
@@ -423,7 +425,8 @@ class QueryService:
             self._all.add(worker)
         if worker.wait_ready(self.start_timeout_s) and not self._closed:
             return worker
-        log.error("a query worker failed to start")
+        if not self._closed:
+            log.error("a query worker failed to start")
         self._forget(worker)
         return None
 

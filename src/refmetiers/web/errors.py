@@ -82,7 +82,7 @@ def error_response(request: Request, status: int, message: str, code: str, heade
 
 async def handle_refmetiers_error(request: Request, exc: RefmetiersError) -> Response:
     status = status_of(exc)
-    if status >= 500:
+    if status == 500:
         log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     return error_response(request, status, str(exc), type(exc).__name__)
 
