@@ -211,3 +211,20 @@ def test_build_publishes_data_with_warnings_only(tmp_path, capsys):
     assert main(["build", "--root", str(root)]) == 0
     assert "1 SHACL warning(s)" in capsys.readouterr().out
     assert (root / "dist" / "refmetiers.ttl").is_file()
+
+
+def test_a_wrong_link_in_a_mapping_set_is_reported_at_its_tsv_line(tmp_path):
+    """A job type linked to an ESCO skill in data/mappings/: the result names the SSSOM row."""
+    root = make_root(tmp_path, REPO / "data")
+    tsv = root / "data" / "mappings" / "esco-occupations.sssom.tsv"
+    lines = tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = next(n for n, line in enumerate(lines) if line.startswith("rmmap:") and "\tskos:exactMatch\tescoocc:" in line)
+    occupation = lines[row].split("\t")[4]
+    skill = "http://data.europa.eu/esco/skill/00c04e40-35ea-4ed1-824c-82f936c8f876"
+    lines[row] = lines[row].replace(f"\t{occupation}\t", f"\t{skill}\t")
+    tsv.write_text("".join(lines), encoding="utf-8")
+    report = check_sources(load_settings(root=root))
+    wrong = [r for r in report.results if r.severity == "violation"]
+    assert [r.shape_name for r in wrong] == ["rmsh:EscoLinkFromJob"]
+    assert str(wrong[0].value) == skill
+    assert (wrong[0].location.path.name, wrong[0].location.line) == (tsv.name, row + 1)
