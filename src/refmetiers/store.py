@@ -163,11 +163,12 @@ def label_index(store: ox.Store) -> list[LabelEntry]:
     return entries
 
 
-def search(index: list[LabelEntry], text: str, limit: int = 50) -> list[tuple[LabelEntry, int]]:
+def search(index: list[LabelEntry], text: str, limit: int = 50, own: str = "") -> list[tuple[LabelEntry, int]]:
     """The entries matching ``text`` (accent- and case-insensitive), best first, one per concept.
 
     Ranks: exact label, then label starting with the text, then a word starting with it, then containing it;
-    preferred labels before alternative ones.
+    our own concepts (IRIs starting with ``own``) before the external ones; preferred labels before
+    alternative ones.
     """
     key = normalise(text)
     if not key:
@@ -184,7 +185,7 @@ def search(index: list[LabelEntry], text: str, limit: int = 50) -> list[tuple[La
             rank = 2
         else:
             rank = 3
-        score = (rank, not entry.preferred, entry.lang != "fr", len(entry.key), entry.key)
+        score = (rank, not entry.iri.startswith(own), not entry.preferred, entry.lang != "fr", len(entry.key), entry.key)
         if entry.iri not in best or score < best[entry.iri][0]:
             best[entry.iri] = (score, entry)
     ranked = sorted(best.values(), key=lambda item: (item[0], item[1].iri))

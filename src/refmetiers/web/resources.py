@@ -59,7 +59,8 @@ class View:
         self.d = description
         self.base = base
         self.iri = description.iri
-        own = [t for t in description.triples if t.subject.value == self.iri]
+        # A concept's link to itself (reflexive closure of exactMatch) says nothing to a reader.
+        own = [t for t in description.triples if t.subject.value == self.iri and t.object != t.subject]
         self.by_predicate: dict[str, list] = {}
         for triple in own:
             self.by_predicate.setdefault(triple.predicate.value, []).append(triple.object)

@@ -1,0 +1,173 @@
+"""Dereferenceable IRIs: negotiation, ?format=, Vary, ETag/304, Link alternates, HEAD, 404/406, the job page."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+
+from fixtures.web.support import BASE, build_fixture, settings_for
+from refmetiers.web import create_app
+
+DBA = BASE + "id/job/administrateur-de-base-de-donnees"
+DBA_PATH = "/id/job/administrateur-de-base-de-donnees"
+SKOS = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+RM = rdflib.Namespace(BASE + "def#")
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    root = build_fixture(tmp_path_factory.mktemp("resources"))
+    with TestClient(create_app(settings_for(root))) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("accept,media_type,parser", [
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ("*/*", "text/turtle", "turtle"),
+    (None, "text/turtle", "turtle"),
+    ("application/ld+json;q=0.5, text/turtle;q=0.4", "application/ld+json", "json-ld"),
+])
+def test_rdf_by_accept(client, accept, media_type, parser):
+    response = client.get(DBA_PATH, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+    graph = rdflib.Graph().parse(data=response.content, format=parser)
+    job = rdflib.URIRef(DBA)
+    assert (job, SKOS.prefLabel, rdflib.Literal("Database administrator", lang="en")) in graph
+    assert (job, RM.requiredKnowHow, rdflib.URIRef(BASE + "id/knowhow/SF002")) in graph
+    # the labels of what it links to come along
+    assert (rdflib.URIRef(BASE + "id/knowhow/SF002"), SKOS.prefLabel, rdflib.Literal("Optimiser les requêtes", lang="fr")) in graph
+    # and its #parts
+    part = rdflib.URIRef(DBA + "#behaviour-1")
+    assert (part, RM.level, rdflib.Literal(2)) in graph
+
+
+def test_browser_gets_html(client):
+    response = client.get(DBA_PATH, headers={"Accept": BROWSER})
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("name,media_type", [("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+                                             ("nt", "application/n-triples"), ("rdf", "application/rdf+xml"),
+                                             ("html", "text/html")])
+def test_format_override_beats_accept(client, name, media_type):
+    response = client.get(DBA_PATH, params={"format": name}, headers={"Accept": BROWSER if name != "html" else "text/turtle"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+
+
+def test_unknown_format_is_400(client):
+    response = client.get(DBA_PATH, params={"format": "yaml"})
+    assert response.status_code == 400
+    assert "yaml" in response.json()["message"]
+
+
+def test_vary_etag_and_304(client):
+    response = client.get(DBA_PATH, headers={"Accept": "text/turtle"})
+    assert "Accept" in response.headers["vary"]
+    tag = response.headers["etag"]
+    cached = client.get(DBA_PATH, headers={"Accept": "text/turtle", "If-None-Match": tag})
+    assert cached.status_code == 304 and cached.content == b""
+    assert cached.headers["etag"] == tag
+    weak = client.get(DBA_PATH, headers={"Accept": "text/turtle", "If-None-Match": f'"nope", W/{tag}'})
+    assert weak.status_code == 304
+    other = client.get(DBA_PATH, headers={"Accept": "application/ld+json", "If-None-Match": tag})
+    assert other.status_code == 200 and other.headers["etag"] != tag
+
+
+def test_link_header_lists_the_other_formats(client):
+    response = client.get(DBA_PATH, headers={"Accept": "text/turtle"})
+    links = response.headers["link"]
+    for media_type in ("text/html", "application/ld+json", "application/n-triples", "application/rdf+xml"):
+        assert f'type="{media_type}"' in links
+    assert 'type="text/turtle"' not in links
+    assert f"<{DBA_PATH}?format=jsonld>" in links
+
+
+def test_head_has_headers_and_no_body(client):
+    get = client.get(DBA_PATH, headers={"Accept": "text/turtle"})
+    head = client.head(DBA_PATH, headers={"Accept": "text/turtle"})
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+@pytest.mark.parametrize("path", ["/id/job/nobody", "/id/knowhow/SF999", "/scheme/nothing", "/id/", "/id/job/%C3%A9"])
+def test_unknown_iri_is_404(client, path):
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"
+
+
+def test_only_unserved_types_is_406(client):
+    response = client.get(DBA_PATH, headers={"Accept": "image/png, application/pdf"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.json()["message"]
+
+
+def test_scheme_and_ontology_and_dataset(client):
+    scheme = rdflib.Graph().parse(data=client.get("/scheme/jobs", headers={"Accept": "text/turtle"}).content, format="turtle")
+    assert (rdflib.URIRef(BASE + "scheme/jobs"), SKOS.hasTopConcept, rdflib.URIRef(BASE + "id/family/production")) in scheme
+    ontology = rdflib.Graph().parse(data=client.get("/def", headers={"Accept": "text/turtle"}).content, format="turtle")
+    assert (rdflib.URIRef(BASE + "def"), rdflib.RDF.type, rdflib.OWL.Ontology) in ontology
+    assert (RM.JobType, rdflib.RDF.type, rdflib.OWL.Class) in ontology  # the terms come with /def
+    dataset = client.get("/dataset", headers={"Accept": "application/n-triples"})
+    assert dataset.status_code == 200 and "Référentiel de test" in dataset.text
+
+
+def text_of(page: str) -> str:
+    return html.unescape(page)
+
+
+def test_job_page_reads_like_its_sheet(client):
+    page = text_of(client.get(DBA_PATH, headers={"Accept": BROWSER}).text)
+    order = ["Administrateur de base de données", "Database administrator", "Appellations couramment utilisées",
+             "Gestionnaire de données", "Description synthétique", "Il assure le fonctionnement optimal",
+             "Activités principales", "Administrer les bases de données", "Activités accessoires",
+             "Former les utilisateurs", "Savoir-faire spécifique", "Optimiser les requêtes",
+             "Connaissances spécifiques", "Langage SQL", "Compétences comportementales", "Esprit d'entreprendre",
+             "Force de proposition", "Prérequis", "Une expérience de deux ans", "Bac+2", "Bac+5",
+             "Variabilité et particularités", "Taille de l'entreprise", "Emplois-types de proximité",
+             "Administrateur système", "Métiers du conseil", "Codes ROME", "Code ROME 32331",
+             "Liens vers d'autres référentiels", "Gestionnaire de base de données"]
+    positions = [page.find(text) for text in order]
+    assert all(p >= 0 for p in positions), [t for t, p in zip(order, positions) if p < 0]
+    assert positions == sorted(positions)
+    # English labels beside the French ones
+    assert "Tune queries" in page and "SQL language" in page and "Entrepreneurial spirit" in page
+
+
+def test_job_page_links_every_concept_to_its_page(client):
+    page = client.get(DBA_PATH, headers={"Accept": BROWSER}).text
+    for path in ("/id/knowhow/SF001", "/id/knowledge/C001", "/id/activity/A001", "/id/education-level/bac2",
+                 "/id/job/administrateur-systeme", "/id/subfamily/exploitation", "/id/rome-v2/32331",
+                 "/id/rome/M1894", "/id/behaviour/CC1", "/id/factor/V001"):
+        assert f'href="{path}"' in page, path
+    assert 'href="http://data.europa.eu/esco/occupation/8c57af09-719c-42b3-be40-6ed4946236cc"' in page
+    for path in ("/id/knowhow/SF001", "/id/rome/M1894", "/id/behaviour/CC1"):
+        assert client.get(path, headers={"Accept": BROWSER}).status_code == 200
+
+
+def test_concept_page_lists_the_jobs_that_need_it(client):
+    page = text_of(client.get("/id/knowhow/SF001", headers={"Accept": BROWSER}).text)
+    assert "Diagnostiquer un incident" in page and "Diagnose an incident" in page
+    assert "Cité par" in page
+    for job in ("Administrateur de base de données", "Technicien d'exploitation", "Administrateur système"):
+        assert job in page
+
+
+def test_resource_is_served_under_a_configured_base(tmp_path_factory):
+    # Tests may configure another base: the fixture's IRIs are not under it, so they are not found there.
+    root = build_fixture(tmp_path_factory.mktemp("base"))
+    with TestClient(create_app(settings_for(root, base_iri="http://example.org/rm/"))) as other:
+        assert other.get(DBA_PATH, headers={"Accept": "text/turtle"}).status_code == 404
