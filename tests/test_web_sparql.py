@@ -432,17 +432,22 @@ def test_an_engine_crash_is_contained(root):
 def test_overload_is_429_with_retry_after(root):
     import threading
 
-    limits = qs.Limits(workers=1, max_waiting=1, timeout_s=3.0)
-    with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
+    limits = qs.Limits(workers=1, max_waiting=1, timeout_s=5.0)
+    app = create_app(settings_for(root), limits=limits)
+    with TestClient(app) as test_client:
+        service = app.state.ctx.service
         statuses = []
 
         def slow():
-            statuses.append(test_client.get("/sparql", params={"query": SLOW, "timeout": "2"}).status_code)
+            statuses.append(test_client.get("/sparql", params={"query": SLOW, "timeout": "3"}).status_code)
 
         threads = [threading.Thread(target=slow) for _ in range(2)]
         for thread in threads:
             thread.start()
-        time.sleep(0.5)  # one query runs, one waits: the queue is full
+        deadline = time.monotonic() + 5
+        while service.waiting < 1 and time.monotonic() < deadline:  # one query runs, one waits: the queue is full
+            time.sleep(0.02)
+        assert service.waiting == 1
         response = test_client.get("/sparql", params={"query": "ASK {}"})
         for thread in threads:
             thread.join()

@@ -456,6 +456,11 @@ class QueryService:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     @property
+    def waiting(self) -> int:
+        """How many queries wait for a free worker."""
+        return self._waiting
+
+    @property
     def ready(self) -> bool:
         return self.stats.ready_workers > 0 and not self._closed
 

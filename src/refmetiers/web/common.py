@@ -148,3 +148,14 @@ def local_href(iri: str, base: str) -> str:
 def media_type_of_request(request: Request) -> tuple[str, str | None]:
     """The media type and charset of the request body."""
     return media_type_and_charset(request.headers.get("content-type"))
+
+
+def add_route(api, path: str, endpoint, methods: list[str], **options) -> None:
+    """Register ``endpoint`` once per method, each with its own OpenAPI operation id; HEAD stays out of the schema."""
+    name = options.pop("name", None) or path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace(
+        "}", "").replace(":", "_") or "home"
+    for method in methods:
+        extra = dict(options)
+        if method == "HEAD":
+            extra["include_in_schema"] = False
+        api.add_api_route(path, endpoint, methods=[method], operation_id=f"{name}_{method.lower()}", **extra)

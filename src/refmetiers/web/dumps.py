@@ -15,7 +15,7 @@ from .. import formats
 from .. import query_service as qs
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
-from .common import alternates, choose_format, content_type, etag, not_modified, query_params
+from .common import add_route, alternates, choose_format, content_type, etag, not_modified, query_params
 from .errors import NotFound
 
 LISTING = (formats.HTML, formats.RESULTS_JSON)
@@ -99,13 +99,13 @@ def router(context) -> APIRouter:
                             prefixes=TURTLE_PREFIXES if fmt.name == "rdf" else None)
         return Response(body, media_type=content_type(fmt), headers=headers)
 
-    api.add_api_route("/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")
+    add_route(api, "/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")
     def redirect() -> Response:
         return Response(status_code=308, headers={"Location": "/dumps/"})
 
-    api.add_api_route("/dumps", redirect, methods=["GET", "HEAD"], include_in_schema=False)
-    api.add_api_route("/dumps/{name}", download, methods=["GET", "HEAD"], summary="One file of the build")
-    api.add_api_route("/.well-known/void", void, methods=["GET", "HEAD"], summary="VoID and DCAT description")
+    add_route(api, "/dumps", redirect, methods=["GET", "HEAD"], include_in_schema=False)
+    add_route(api, "/dumps/{name}", download, methods=["GET", "HEAD"], summary="One file of the build")
+    add_route(api, "/.well-known/void", void, methods=["GET", "HEAD"], summary="VoID and DCAT description")
     return api
 
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
 from ..store import select
-from .common import local_href
+from .common import add_route, local_href
 
 TREE = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rm: <https://w3id.org/refmetiers/def#>
@@ -81,7 +81,7 @@ def router(context) -> APIRouter:
                 "queries_served": service.stats.served if service else 0}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
-    api.add_api_route("/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)
-    api.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness")
-    api.add_api_route("/readyz", readyz, methods=["GET"], summary="Readiness: the store is loaded and workers are up")
+    add_route(api, "/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)
+    add_route(api, "/healthz", healthz, methods=["GET"], summary="Liveness")
+    add_route(api, "/readyz", readyz, methods=["GET"], summary="Readiness: the store is loaded and workers are up")
     return api

@@ -12,7 +12,9 @@ from .. import query_service as qs
 from ..namespaces import PREFIXES
 from ..store import TURTLE_PREFIXES
 from ..store import Description, describe
-from .common import Link, alternates, choose_format, content_type, etag, local_href, not_modified, query_params
+from .common import (
+    add_route, alternates, choose_format, content_type, etag, Link, local_href, not_modified, query_params,
+)
 from .errors import NotFound
 
 # Turtle first: a client that says only */* (curl, most RDF libraries) gets data; browsers name text/html.
@@ -186,13 +188,13 @@ def router(context) -> APIRouter:
             return resource(request, f"{prefix}/{rest}")
         return endpoint
 
-    api.add_api_route("/id/{rest:path}", route("id"), methods=["GET", "HEAD"], summary="A concept of the reference")
-    api.add_api_route("/scheme/{rest:path}", route("scheme"), methods=["GET", "HEAD"], summary="A concept scheme")
+    add_route(api, "/id/{rest:path}", route("id"), methods=["GET", "HEAD"], summary="A concept of the reference")
+    add_route(api, "/scheme/{rest:path}", route("scheme"), methods=["GET", "HEAD"], summary="A concept scheme")
     def fixed(path: str):
         def endpoint(request: Request) -> Response:
             return resource(request, path)
         return endpoint
 
-    api.add_api_route("/def", fixed("def"), methods=["GET", "HEAD"], summary="The ontology")
-    api.add_api_route("/dataset", fixed("dataset"), methods=["GET", "HEAD"], summary="The dataset description")
+    add_route(api, "/def", fixed("def"), methods=["GET", "HEAD"], summary="The ontology")
+    add_route(api, "/dataset", fixed("dataset"), methods=["GET", "HEAD"], summary="The dataset description")
     return api

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from .. import formats
 from ..store import labels_of, search
-from .common import choose_format, local_href, query_params
+from .common import add_route, choose_format, local_href, query_params
 from .errors import BadRequest
 
 OFFERED = (formats.RESULTS_JSON, formats.HTML)
@@ -44,5 +44,5 @@ def router(context) -> APIRouter:
         return Response(json.dumps({"q": text, "count": len(results), "results": results}, ensure_ascii=False),
                         media_type="application/json", headers=headers)
 
-    api.add_api_route("/search", endpoint, methods=["GET", "HEAD"], summary="Search the labels")
+    add_route(api, "/search", endpoint, methods=["GET", "HEAD"], summary="Search the labels")
     return api

@@ -12,7 +12,9 @@ from starlette.responses import HTMLResponse, Response
 from .. import formats
 from .. import query_service as qs
 from ..store import TURTLE_PREFIXES
-from .common import Params, content_type, etag, media_type_of_request, not_modified, query_params, read_body
+from .common import (
+    add_route, content_type, etag, media_type_of_request, not_modified, Params, query_params, read_body,
+)
 from .errors import BadRequest, NotReady, UnsupportedMediaType
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -160,7 +162,7 @@ def router(context) -> APIRouter:
             return response
         return Response(result.body, media_type=content_type(result.format), headers=headers)
 
-    api.add_api_route("/sparql", answer, methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
+    add_route(api, "/sparql", answer, methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
                       description="SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. "
                                   "Read-only; a time budget (optional `timeout` parameter, in seconds, may only lower it) "
                                   "and result caps apply.")
