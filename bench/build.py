@@ -19,14 +19,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ID_IRI = re.compile(r"<https://w3id\.org/refmetiers/id/([^>#]+)")
+# Only our own concepts are copied; the closed vocabularies (behaviour categories, education levels)
+# and the official codes (ROME, PCS), whose IRIs carry the code, are shared.
+ID_IRI = re.compile(r"<https://w3id\.org/refmetiers/id/((?:job|family|subfamily|activity|knowhow|knowledge|factor|certification)/[^>#]+)")
 
 
 def make_scaled_root(scale: int, into: Path) -> Path:
     """A repository root whose data/ holds ``scale`` renamed copies of the reference's own concepts.
 
-    Every IRI under /id/ gets a suffix per copy, so copies do not merge; schemes, metadata and the
-    ontology are shared. Files that do not write full IRIs are copied once, unchanged.
+    Every IRI of our own concepts gets a suffix per copy, so copies do not merge;
+    schemes, metadata and the ontology are shared. Files that do not write full IRIs are copied once, unchanged.
     """
     root = into / f"scale-{scale}"
     shutil.copytree(REPO / "ontology", root / "ontology")
