@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import formats
@@ -133,8 +133,10 @@ def blank_opaque(text: str) -> str:
     return _OPAQUE.sub(" ", text)
 
 
-def check_query(text: str, limits: Limits) -> None:
+def check_query(text: str, limits: Limits) -> bool:
     """Refuse, before any parser runs, a query that is too long, an update, SERVICE or a crash shape.
+
+    Returns whether the query names its own dataset (FROM or FROM NAMED).
 
     Raises:
         QueryTooLarge: longer than ``limits.max_query_length`` characters.
@@ -164,6 +166,7 @@ def check_query(text: str, limits: Limits) -> None:
     if operators > limits.max_operators:
         raise QueryRefused(f"the query chains {operators} operators (UNION, OPTIONAL, paths, '.', '||' …); "
                            f"the limit is {limits.max_operators}")
+    return bool(_FROM.search(code))
 
 
 def decode_body(body: bytes, charset: str | None) -> str:
@@ -197,6 +200,17 @@ class QueryRequest:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     timeout_s: float | None = None
+    union_default: bool | None = None  # None: decided from the text (no protocol dataset and no FROM)
+
+    def to_wire(self) -> tuple:
+        """A plain tuple for the pipe (pickling dataclasses costs more than the query itself)."""
+        return (self.text, self.results_format.name, self.graph_format.name, self.default_graphs, self.named_graphs,
+                self.union_default)
+
+    @classmethod
+    def from_wire(cls, wire: tuple) -> "QueryRequest":
+        text, results, graph, default_graphs, named_graphs, union = wire
+        return cls(text, formats.by_name(results), formats.by_name(graph), default_graphs, named_graphs, None, union)
 
 
 @dataclass(frozen=True)
@@ -270,7 +284,8 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
     if request.default_graphs or request.named_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs] or [ox.DefaultGraph()]
         options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    elif not _FROM.search(blank_opaque(decode_codepoints(request.text))):
+    elif request.union_default if request.union_default is not None else \
+            not _FROM.search(blank_opaque(decode_codepoints(request.text))):
         # Without a dataset from the protocol or FROM clauses, the default graph is the union (DESIGN.md §3).
         options["use_default_graph_as_union"] = True
     try:
@@ -336,9 +351,10 @@ def _worker_main(conn, quads_path: str, limits: Limits) -> None:
             message = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        request: QueryRequest = pickle.loads(message)
+        request = QueryRequest.from_wire(pickle.loads(message))
         try:
-            reply = ("ok", execute(store, request, limits))
+            result = execute(store, request, limits)
+            reply = ("ok", result.kind, result.format.name, result.body, result.count, result.seconds)
         except QueryError as exc:
             reply = ("error", type(exc).__name__, str(exc))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
@@ -364,15 +380,34 @@ class _Worker:
         except (EOFError, OSError):
             return False
 
-    def call(self, payload: bytes, timeout: float):
-        """Send one request; return the reply, ``"timeout"`` or ``"crash"``."""
+    async def call(self, loop: asyncio.AbstractEventLoop, payload: bytes, timeout: float):
+        """Send one request; return the reply, ``"timeout"`` or ``"crash"``.
+
+        The reply is read when the pipe becomes readable (no thread hop: this is the hot path).
+        """
+        future = loop.create_future()
+        fd = self.conn.fileno()
+
+        def readable():
+            loop.remove_reader(fd)
+            if future.done():
+                return
+            try:
+                future.set_result(pickle.loads(self.conn.recv_bytes()))
+            except (EOFError, OSError, pickle.UnpicklingError):
+                future.set_result("crash")
+
         try:
             self.conn.send_bytes(payload)
-            if not self.conn.poll(timeout):
-                return "timeout"
-            return pickle.loads(self.conn.recv_bytes())
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except OSError:
             return "crash"
+        loop.add_reader(fd, readable)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return "timeout"
+        finally:
+            loop.remove_reader(fd)
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -492,7 +527,7 @@ class QueryService:
         Raises:
             QueryError: one of the subclasses above, each a failure the client can act on.
         """
-        check_query(request.text, self.limits)
+        names_dataset = check_query(request.text, self.limits)
         budget = self.budget(request.timeout_s)
         deadline = time.monotonic() + budget
         if self._idle is None:
@@ -500,18 +535,22 @@ class QueryService:
         if self._waiting >= self.limits.max_waiting:
             self.stats.refused_busy += 1
             raise Overloaded(f"{self._waiting} queries are already waiting; retry in a moment")
-        self._waiting += 1
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=budget)
-        except asyncio.TimeoutError:
-            self.stats.timeouts += 1
-            raise QueryTimeout(f"no query worker became free within the time budget ({budget:g} s)") from None
-        finally:
-            self._waiting -= 1
-        payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+            worker = self._idle.get_nowait()
+        except asyncio.QueueEmpty:
+            self._waiting += 1
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), timeout=budget)
+            except asyncio.TimeoutError:
+                self.stats.timeouts += 1
+                raise QueryTimeout(f"no query worker became free within the time budget ({budget:g} s)") from None
+            finally:
+                self._waiting -= 1
+        union = not (request.default_graphs or request.named_graphs or names_dataset)
+        payload = pickle.dumps(replace(request, union_default=union).to_wire(), protocol=pickle.HIGHEST_PROTOCOL)
         remaining = max(deadline - time.monotonic(), 0.001)
         try:
-            reply = await self._loop.run_in_executor(self._executor, worker.call, payload, remaining)
+            reply = await worker.call(self._loop, payload, remaining)
         except BaseException:
             # Cancelled (client gone) while the worker runs: it cannot be interrupted, so replace it.
             self._replace(worker)
@@ -528,7 +567,8 @@ class QueryService:
         self._idle.put_nowait(worker)
         self.stats.served += 1
         if reply[0] == "ok":
-            return reply[1]
+            _, kind, fmt_name, body, count, seconds = reply
+            return QueryResult(kind, formats.by_name(fmt_name), body, count, seconds)
         _, name, message = reply
         if name in _ERRORS:
             raise _ERRORS[name](message)

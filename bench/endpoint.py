@@ -1,0 +1,427 @@
+"""Benchmark of the SPARQL endpoint: the same query mix on the same data through
+
+  (a) pyoxigraph in-process (the limit: query + JSON/Turtle serialisation, no HTTP),
+  (b) our endpoint over HTTP (`refmetiers serve`: uvicorn, FastAPI, query worker processes),
+  (c) rdflib-endpoint serving the same N-Quads dump (the closest peer: FastAPI + rdflib),
+
+at concurrency 1, 8 and 32 on loopback, with bounded request counts and time per cell, on two datasets:
+the reference as built in dist/, and a synthetic graph of ESCO's size and shape (3,000 occupations,
+14,000 skills, 120,000 occupation-skill relations, labels in two languages: about 0.4 million triples).
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python bench/endpoint.py               # both datasets, prints a Markdown table
+    .venv/bin/python bench/endpoint.py --quick       # fewer requests, for a smoke run
+
+The client is this process: threads with one persistent connection each (stdlib http.client); it shares
+the machine's cores with the servers, the same way for both. "HTTP floor" is GET /healthz on our server
+through the same client: what any request costs before a query runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = "https://w3id.org/refmetiers/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ESCO = "http://data.europa.eu/esco/model#"
+RM = BASE + "def#"
+JSON_RESULTS = "application/sparql-results+json"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------------------
+
+def _lit(text: str, lang: str) -> str:
+    return json.dumps(text, ensure_ascii=False) + "@" + lang
+
+
+def synthetic_esco(folder: Path, occupations: int = 3000, skills: int = 14000, relations: int = 120_000,
+                   seed: int = 7) -> Path:
+    """Write an ESCO-shaped graph as ``folder/refmetiers.nq`` (graph referentiel) and return the folder."""
+    rng = random.Random(seed)
+    words_fr = ["gérer", "données", "réseau", "sécurité", "client", "projet", "logiciel", "système", "qualité",
+                "analyse", "conception", "maintenance", "formation", "vente", "budget", "équipe", "service"]
+    words_en = ["manage", "data", "network", "security", "customer", "project", "software", "system", "quality",
+                "analysis", "design", "maintenance", "training", "sales", "budget", "team", "service"]
+    graph = f"<{BASE}graph/referentiel>"
+    occ = [f"<http://data.europa.eu/esco/occupation/{i:05d}>" for i in range(occupations)]
+    skl = [f"<http://data.europa.eu/esco/skill/{i:05d}>" for i in range(skills)]
+    isco = [f"<http://data.europa.eu/esco/isco/C{2000 + i}>" for i in range(400)]
+    lines = []
+
+    def add(s, p, o):
+        lines.append(f"{s} <{p}> {o} {graph} .\n")
+
+    def phrase(i: int, words: list[str], n: int) -> str:
+        r = random.Random(i * 7919 + n)
+        return " ".join(r.choice(words) for _ in range(n)) + f" {i}"
+
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    for i, o in enumerate(occ):
+        add(o, rdf_type, f"<{ESCO}Occupation>")
+        add(o, SKOS + "inScheme", "<http://data.europa.eu/esco/concept-scheme/occupations>")
+        add(o, SKOS + "prefLabel", _lit(phrase(i, words_fr, 3), "fr"))
+        add(o, SKOS + "prefLabel", _lit(phrase(i, words_en, 3), "en"))
+        add(o, SKOS + "altLabel", _lit(phrase(i + 1, words_fr, 4), "fr"))
+        add(o, SKOS + "altLabel", _lit(phrase(i + 1, words_en, 4), "en"))
+        add(o, SKOS + "definition", _lit(phrase(i, words_en, 12), "en"))
+        add(o, SKOS + "notation", json.dumps(f"{2000 + i % 400}.{i}"))
+        add(o, SKOS + "broader", isco[i % 400])
+    for i, s in enumerate(skl):
+        add(s, rdf_type, f"<{ESCO}Skill>")
+        add(s, SKOS + "inScheme", "<http://data.europa.eu/esco/concept-scheme/skills>")
+        add(s, SKOS + "prefLabel", _lit(phrase(i, words_fr, 3), "fr"))
+        add(s, SKOS + "prefLabel", _lit(phrase(i, words_en, 3), "en"))
+        for k in range(2):
+            add(s, SKOS + "altLabel", _lit(phrase(i + 10 + k, words_fr, 4), "fr"))
+            add(s, SKOS + "altLabel", _lit(phrase(i + 10 + k, words_en, 4), "en"))
+        add(s, ESCO + "skillType", "<http://data.europa.eu/esco/skill-type/skill>")
+    pairs = set()
+    while len(pairs) < relations:
+        # a skewed distribution, as in ESCO: a few skills are shared by many occupations
+        pairs.add((rng.randrange(occupations), int(skills * rng.random() ** 2)))
+    for o, s in sorted(pairs):
+        prop = "relatedEssentialSkill" if (o + s) % 3 else "relatedOptionalSkill"
+        add(occ[o], ESCO + prop, skl[s])
+        add(skl[s], ESCO + ("isEssentialForOccupation" if prop == "relatedEssentialSkill" else "isOptionalForOccupation"),
+            occ[o])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "refmetiers.nq").write_text("".join(lines), encoding="utf-8")
+    return folder
+
+
+def reference_dist(tmp: Path) -> Path:
+    """The reference as built from data/ (into a temporary folder: the repository's dist/ is left alone)."""
+    from refmetiers.build import build
+    from refmetiers.config import load_settings
+
+    dist = tmp / "reference"
+    build(load_settings(environ={}, dist_dir=dist))
+    return dist
+
+
+@dataclass
+class Dataset:
+    name: str
+    dist: Path
+    skill_property: str
+    job_class: str
+    triples: int = 0
+    queries: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, text, accept)
+
+
+def query_mix(store: ox.Store, dataset: Dataset, per_kind: int = 8, seed: int = 11) -> None:
+    """The mix, with IRIs and labels sampled from the data: label lookup, a job's skills with labels,
+    the jobs sharing most skills with a job (aggregate), an ASK, and a CONSTRUCT of a job's triples."""
+    rng = random.Random(seed)
+    rows = list(store.query(f"SELECT DISTINCT ?j ?l WHERE {{ ?j a <{dataset.job_class}> ; <{dataset.skill_property}> ?s ; "
+                            f"<{SKOS}prefLabel> ?l FILTER(lang(?l) = 'fr') }}", use_default_graph_as_union=True))
+    rng.shuffle(rows)
+    picks = rows[:per_kind]
+    prop = f"<{dataset.skill_property}>"
+    for row in picks:
+        job, label = row["j"].value, row["l"].value
+        dataset.queries += [
+            ("lookup", f"SELECT ?c WHERE {{ ?c <{SKOS}prefLabel> {_lit(label, 'fr')} }}", JSON_RESULTS),
+            ("skills", f"SELECT ?s ?l WHERE {{ <{job}> {prop} ?s . ?s <{SKOS}prefLabel> ?l FILTER(lang(?l) = 'fr') }}",
+             JSON_RESULTS),
+            ("shared", f"SELECT ?o (COUNT(?s) AS ?n) WHERE {{ <{job}> {prop} ?s . ?o {prop} ?s FILTER(?o != <{job}>) }} "
+                       "GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT 10", JSON_RESULTS),
+            ("ask", f"ASK {{ <{job}> {prop} ?s }}", JSON_RESULTS),
+            ("construct", f"CONSTRUCT {{ <{job}> ?p ?o }} WHERE {{ <{job}> ?p ?o }}", "text/turtle"),
+        ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Runners
+# --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    dataset: str
+    system: str
+    concurrency: int
+    latencies: list[float]
+    seconds: float
+    errors: int = 0
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float, values: list[float] | None = None) -> float:
+        values = sorted(self.latencies if values is None else values)
+        if not values:
+            return float("nan")
+        return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] * 1000
+
+
+def run_inprocess(store: ox.Store, dataset: Dataset, concurrency: int, max_requests: int, max_seconds: float) -> Cell:
+    """pyoxigraph in this process: query and serialise (JSON results, Turtle graphs), no HTTP."""
+    def one(item):
+        kind, text, accept = item
+        start = time.perf_counter()
+        result = store.query(text, use_default_graph_as_union=True)
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+        else:
+            ox.serialize(result, format=ox.RdfFormat.TURTLE)
+        return kind, time.perf_counter() - start
+
+    cell = Cell(dataset.name, "pyoxigraph in-process", concurrency, [], 0.0)
+    work = [dataset.queries[i % len(dataset.queries)] for i in range(max_requests)]
+    start = time.perf_counter()
+    deadline = start + max_seconds
+    with ThreadPoolExecutor(concurrency) as pool:
+        for i in range(0, len(work), concurrency * 4):
+            for kind, seconds in pool.map(one, work[i:i + concurrency * 4]):
+                cell.latencies.append(seconds)
+                cell.by_kind.setdefault(kind, []).append(seconds)
+            if time.perf_counter() > deadline:
+                break
+    cell.seconds = time.perf_counter() - start
+    return cell
+
+
+def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requests: int,
+             max_seconds: float, path_only: str | None = None) -> Cell:
+    """``concurrency`` client threads, each with one persistent HTTP/1.1 connection (stdlib http.client:
+    the lightest client at hand, so that the figures measure the server more than the client)."""
+    parsed = urllib.parse.urlsplit(url)
+    cell = Cell(dataset.name, system, concurrency, [], 0.0)
+    counter = iter(range(max_requests))
+    lock = threading.Lock()
+    start = time.perf_counter()
+    deadline = start + max_seconds
+
+    def worker():
+        connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=300)
+        for i in counter:
+            if time.perf_counter() > deadline:
+                break
+            kind, text, accept = dataset.queries[i % len(dataset.queries)]
+            target = path_only or parsed.path + "?" + urllib.parse.urlencode({"query": text})
+            began = time.perf_counter()
+            try:
+                connection.request("GET", target, headers={"Accept": accept})
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=300)
+            elapsed = time.perf_counter() - began
+            with lock:
+                if ok:
+                    cell.latencies.append(elapsed)
+                    cell.by_kind.setdefault(kind if not path_only else "floor", []).append(elapsed)
+                else:
+                    cell.errors += 1
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cell.seconds = time.perf_counter() - start
+    return cell
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=5).status_code < 500:
+                return time.monotonic() - start
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url}: not ready in {timeout} s")
+
+
+def start_ours(dist: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    env = {**os.environ, "REFMETIERS_QUERY_WORKERS": str(workers)}
+    cli = str(Path(sys.executable).with_name("refmetiers"))
+    # --root is a folder without sources, so that serve loads the given dist as it is.
+    process = subprocess.Popen([cli, "serve", "--dist", str(dist), "--root", str(dist.parent / "no-sources"),
+                                "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    ready = wait_http(f"http://127.0.0.1:{port}/readyz", process, 300)
+    return process, f"http://127.0.0.1:{port}/sparql", ready
+
+
+PEER = """
+import sys, uvicorn, rdflib
+from rdflib_endpoint import SparqlEndpoint
+graph = rdflib.Dataset(default_union=True)
+graph.parse(sys.argv[1], format="nquads")
+app = SparqlEndpoint(graph=graph, path="/sparql", cors_enabled=True)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+def start_peer(dist: Path) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", PEER, str(dist / "refmetiers.nq"), str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ready = wait_http(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process, 600)
+    return process, f"http://127.0.0.1:{port}/sparql", ready
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def same_answers(store: ox.Store, dataset: Dataset, urls: dict[str, str]) -> dict[str, int]:
+    """How many queries of the mix each HTTP system answers with the same number of rows as pyoxigraph."""
+    agree = {name: 0 for name in urls}
+    for kind, text, accept in dataset.queries:
+        if kind == "construct":
+            expected = len(list(store.query(text, use_default_graph_as_union=True)))
+        elif kind == "ask":
+            expected = int(bool(store.query(text, use_default_graph_as_union=True)))
+        else:
+            expected = len(list(store.query(text, use_default_graph_as_union=True)))
+        for name, url in urls.items():
+            response = httpx.get(url, params={"query": text}, headers={"Accept": accept}, timeout=300)
+            if kind == "construct":
+                got = len(list(ox.parse(response.content, format=ox.RdfFormat.TURTLE)))
+            else:
+                body = response.json()
+                got = int(body["boolean"]) if kind == "ask" else len(body["results"]["bindings"])
+            agree[name] += got == expected
+    return agree
+
+
+# --------------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer requests per cell (a smoke run)")
+    parser.add_argument("--datasets", nargs="*", default=["reference", "esco"], choices=["reference", "esco"])
+    parser.add_argument("--concurrency", nargs="*", type=int, default=[1, 8, 32])
+    parser.add_argument("--workers", type=int, default=2, help="query worker processes of our endpoint")
+    parser.add_argument("--max-requests", type=int, default=600, help="per cell")
+    parser.add_argument("--max-seconds", type=float, default=15.0, help="per cell")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.max_requests, args.max_seconds = 100, 5.0
+    tmp = Path(tempfile.mkdtemp(prefix="refmetiers-bench-"))
+    cells: list[Cell] = []
+    notes: list[str] = []
+    for name in args.datasets:
+        if name == "reference":
+            dataset = Dataset("reference", reference_dist(tmp), RM + "requiredKnowHow", RM + "JobType")
+        else:
+            dataset = Dataset("esco-size", synthetic_esco(tmp / "esco"), ESCO + "relatedEssentialSkill",
+                              ESCO + "Occupation")
+        store = ox.Store()
+        started = time.perf_counter()
+        store.bulk_load(path=str(dataset.dist / "refmetiers.nq"), format=ox.RdfFormat.N_QUADS)
+        load = time.perf_counter() - started
+        dataset.triples = len(store)
+        query_mix(store, dataset)
+        ours, our_url, our_ready = start_ours(dataset.dist, args.workers)
+        peer, peer_url, peer_ready = start_peer(dataset.dist)
+        try:
+            agree = same_answers(store, dataset, {"ours": our_url, "peer": peer_url})
+            notes.append(f"{dataset.name}: {dataset.triples} quads; pyoxigraph load {load:.2f} s; our server ready "
+                         f"in {our_ready:.1f} s, rdflib-endpoint in {peer_ready:.1f} s; answers agreeing with "
+                         f"pyoxigraph on the {len(dataset.queries)} queries of the mix: ours {agree['ours']}, "
+                         f"rdflib-endpoint {agree['peer']}")
+            print(notes[-1], file=sys.stderr)
+            for concurrency in args.concurrency:
+                floor = run_http(our_url, dataset, "HTTP floor (our /healthz)", concurrency, args.max_requests,
+                                 args.max_seconds, path_only="/healthz")
+                for cell in (floor, run_inprocess(store, dataset, concurrency, args.max_requests, args.max_seconds),
+                             run_http(our_url, dataset, "refmetiers serve (HTTP)", concurrency, args.max_requests,
+                                      args.max_seconds),
+                             run_http(peer_url, dataset, "rdflib-endpoint (HTTP)", concurrency, args.max_requests,
+                                      args.max_seconds)):
+                    cells.append(cell)
+                    print(f"{cell.dataset:<10} {cell.system:<26} c={cell.concurrency:<3} n={len(cell.latencies):<5} "
+                          f"{cell.throughput:9.1f}/s p50 {cell.pct(0.5):8.2f} ms p99 {cell.pct(0.99):9.2f} ms "
+                          f"errors {cell.errors}", file=sys.stderr)
+        finally:
+            stop(ours)
+            stop(peer)
+    print(render(cells, notes))
+    if args.json:
+        args.json.write_text(json.dumps([{
+            "dataset": c.dataset, "system": c.system, "concurrency": c.concurrency, "requests": len(c.latencies),
+            "errors": c.errors, "throughput": c.throughput, "p50_ms": c.pct(0.5), "p99_ms": c.pct(0.99),
+            "p50_ms_by_kind": {k: c.pct(0.5, v) for k, v in c.by_kind.items()}} for c in cells], indent=1))
+    return 0
+
+
+def render(cells: list[Cell], notes: list[str]) -> str:
+    lines = ["| dataset | system | concurrency | requests | throughput (req/s) | p50 (ms) | p99 (ms) | errors |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for c in cells:
+        lines.append(f"| {c.dataset} | {c.system} | {c.concurrency} | {len(c.latencies)} | {c.throughput:.1f} | "
+                     f"{c.pct(0.5):.2f} | {c.pct(0.99):.2f} | {c.errors} |")
+    lines.append("")
+    for dataset in sorted({c.dataset for c in cells}):
+        by = {(c.system, c.concurrency): c for c in cells if c.dataset == dataset}
+        limit = by.get(("pyoxigraph in-process", 1))
+        ours = by.get(("refmetiers serve (HTTP)", 1))
+        floor = by.get(("HTTP floor (our /healthz)", 1))
+        if limit and ours and floor:
+            lines.append(f"- {dataset}: at concurrency 1, p50 of the HTTP floor {floor.pct(0.5):.2f} ms; our /sparql path "
+                         f"above floor + pyoxigraph: {ours.pct(0.5) - floor.pct(0.5) - limit.pct(0.5):.2f} ms")
+        if limit and ours:
+            kinds = sorted(set(limit.by_kind) & set(ours.by_kind))
+            added = {k: ours.pct(0.5, ours.by_kind[k]) - limit.pct(0.5, limit.by_kind[k]) for k in kinds}
+            lines.append(f"- {dataset}: p50 added by HTTP + worker over pyoxigraph alone, at concurrency 1: "
+                         f"{ours.pct(0.5) - limit.pct(0.5):.2f} ms overall; by query kind: "
+                         + ", ".join(f"{k} {v:.2f} ms" for k, v in added.items()))
+        for concurrency in sorted({c.concurrency for c in cells}):
+            a, b = by.get(("refmetiers serve (HTTP)", concurrency)), by.get(("rdflib-endpoint (HTTP)", concurrency))
+            if a and b and b.throughput:
+                lines.append(f"- {dataset}, concurrency {concurrency}: ours / rdflib-endpoint throughput = "
+                             f"{a.throughput / b.throughput:.1f}×")
+    lines.append("")
+    lines += [f"- {note}" for note in notes]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
