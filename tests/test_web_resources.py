@@ -171,3 +171,14 @@ def test_resource_is_served_under_a_configured_base(tmp_path_factory):
     root = build_fixture(tmp_path_factory.mktemp("base"))
     with TestClient(create_app(settings_for(root, base_iri="http://example.org/rm/"))) as other:
         assert other.get(DBA_PATH, headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_published_labels_are_the_data_s_own_statements(client):
+    graph = rdflib.Graph().parse(data=client.get(DBA_PATH, headers={"Accept": "text/turtle"}).content, format="turtle")
+    # the labels of linked concepts travel with the description, exactly as stated …
+    assert (RM.JobType, rdflib.RDFS.label, rdflib.Literal("Emploi-type", lang="fr")) in graph
+    # … and none is invented (the ontology gives classes rdfs:label, never skos:prefLabel)
+    assert (RM.JobType, SKOS.prefLabel, None) not in graph
+    # who links to it is for the HTML page, not part of its description
+    assert (rdflib.URIRef(BASE + "id/job/technicien-d-exploitation"), SKOS.prefLabel, None) in graph  # a nearby job
+    assert (rdflib.URIRef(BASE + "id/job/technicien-support"), None, None) not in graph

@@ -455,3 +455,12 @@ def test_overload_is_429_with_retry_after(root):
         assert response.headers["retry-after"] == "1"
         assert statuses.count(503) >= 1
         assert test_client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_html_results_never_link_a_script_iri(client):
+    query = 'SELECT ?x ?y WHERE { BIND(IRI("javascript:alert(1)") AS ?x) BIND(IRI("https://example.org/a") AS ?y) }'
+    response = client.get("/sparql", params={"query": query, "format": "html"})
+    assert response.status_code == 200
+    assert 'href="javascript:' not in response.text
+    assert "javascript:alert(1)" in response.text  # shown as text
+    assert 'href="https://example.org/a"' in response.text

@@ -66,16 +66,16 @@ class Description:
     triples: list[ox.Triple]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     incoming: list[tuple[str, str]] = field(default_factory=list)
+    label_source: list[ox.Triple] = field(default_factory=list)
 
     def label(self, iri: str, lang: str = "fr") -> str | None:
         names = self.labels.get(iri, {})
         return names.get(lang) or names.get("") or (next(iter(names.values())) if names else None)
 
     def label_triples(self) -> list[ox.Triple]:
-        """``skos:prefLabel`` triples for the linked resources, as published alongside the description."""
-        return [ox.Triple(ox.NamedNode(iri), PREF_LABEL, ox.Literal(text, language=lang) if lang else ox.Literal(text))
-                for iri, names in sorted(self.labels.items()) if iri != self.iri
-                for lang, text in sorted(names.items())]
+        """The label triples of the resources it links to, as the data states them, published alongside."""
+        own = {str(t) for t in self.triples}
+        return [t for t in self.label_source if str(t) not in own]
 
 
 def _distinct_triples(store: ox.Store, subject: ox.NamedNode) -> list[ox.Triple]:
@@ -86,16 +86,21 @@ def _distinct_triples(store: ox.Store, subject: ox.NamedNode) -> list[ox.Triple]
     return [seen[key] for key in sorted(seen)]
 
 
+def label_statements(store: ox.Store, iri: ox.NamedNode) -> list[ox.Triple]:
+    """The label triples of ``iri``: its skos:prefLabel, or else rdfs:label, or else dcterms:title."""
+    for predicate in LABEL_PREDICATES:
+        found = {str(q.triple): q.triple for q in store.quads_for_pattern(iri, predicate, None, None)
+                 if isinstance(q.object, ox.Literal)}
+        if found:
+            return [found[key] for key in sorted(found)]
+    return []
+
+
 def labels_of(store: ox.Store, iri: ox.NamedNode) -> dict[str, str]:
     """The first preferred label per language (prefLabel, then rdfs:label, then dcterms:title)."""
     names: dict[str, str] = {}
-    for predicate in LABEL_PREDICATES:
-        found = sorted((q.object.language or "", q.object.value) for q in store.quads_for_pattern(iri, predicate, None, None)
-                       if isinstance(q.object, ox.Literal))
-        for lang, text in found:
-            names.setdefault(lang, text)
-        if names:
-            break
+    for triple in label_statements(store, iri):
+        names.setdefault(triple.object.language or "", triple.object.value)
     return names
 
 
@@ -125,10 +130,16 @@ def describe(store: ox.Store, iri: str, *, incoming_limit: int = 500) -> Descrip
                 break
     description.incoming = sorted(incoming)
     linked |= {s for _, s in description.incoming} | {p for p, _ in description.incoming}
+    objects = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
     for other in sorted(linked):
-        names = labels_of(store, ox.NamedNode(other))
+        statements = label_statements(store, ox.NamedNode(other))
+        names: dict[str, str] = {}
+        for triple in statements:
+            names.setdefault(triple.object.language or "", triple.object.value)
         if names:
             description.labels[other] = names
+            if other in objects:  # the labels of what it links to travel with it (not of who links to it)
+                description.label_source += statements
     return description
 
 

@@ -6,8 +6,10 @@ search and dumps, and a pool of query workers (``query_service``) for client SPA
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +60,18 @@ class Context:
     service: qs.QueryService | None = None
     store: object = None
     version: str = ""
-    index: list = field(default_factory=list)
+    index: list | None = None
     cookbook: list[Cookbook] = field(default_factory=list)
     started: float = 0.0
     ready: bool = False
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def labels(self) -> list:
+        """The label index for /search, built on first use (it is not needed to answer queries)."""
+        with self._index_lock:
+            if self.index is None:
+                self.index = label_index(self.store)
+        return self.index
 
     @property
     def base(self) -> str:
@@ -88,12 +98,13 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         start = time.perf_counter()
-        context.store = load_store(settings.dist)
-        context.version = data_version(settings.dist)
-        context.index = label_index(context.store)
-        context.cookbook = load_cookbook(settings.root / "queries")
         context.service = qs.QueryService(settings.dist, context.limits)
-        await context.service.start()
+        loop = asyncio.get_running_loop()
+        # The workers load their copy of the store while this process loads its own.
+        context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
+                                                context.service.start())
+        context.version = data_version(settings.dist)
+        context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
         context.started = time.perf_counter() - start
         log.info("refmetiers: serving %s (version %s), ready in %.2f s", settings.dist, context.version, context.started)

@@ -137,12 +137,15 @@ class Link:
 
 
 def local_href(iri: str, base: str) -> str:
-    """The path on this server of one of our IRIs; other IRIs stay as they are."""
+    """The path on this server of one of our IRIs; other http(s) IRIs stay as they are; anything else
+    (``javascript:``, ``urn:`` …) gets no link at all (``""``): query results are not trusted HTML."""
     if iri.startswith(base):
         rest = iri[len(base):]
         if rest.split("/", 1)[0] in ("id", "scheme", "def", "dataset", "graph") or rest.startswith("def#"):
             return "/" + quote(rest, safe="/#:@!$&'()*+,;=-._~")
-    return iri
+    if iri.startswith(("http://", "https://")):
+        return iri
+    return ""
 
 
 def media_type_of_request(request: Request) -> tuple[str, str | None]:

@@ -29,7 +29,7 @@ def router(context) -> APIRouter:
         if len(text) > 200:
             raise BadRequest("q: give at most 200 characters")
         fmt = choose_format(request, params, OFFERED)
-        hits = search(context.index, text, int(limit_text), own=context.base + "id/") if text.strip() else []
+        hits = search(context.labels(), text, int(limit_text), own=context.base + "id/") if text.strip() else []
         results = []
         for entry, rank in hits:
             names = labels_of(context.store, ox.NamedNode(entry.iri))
