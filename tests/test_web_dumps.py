@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import shutil
 
 import pyoxigraph as ox
 import pytest
@@ -100,3 +101,16 @@ def test_void(client):
     assert len(list(graph.subjects(rdflib.RDF.type, dcat.Distribution))) > 10
     jsonld = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert len(list(ox.parse(jsonld.content, format=ox.RdfFormat.JSON_LD))) == len(graph)
+
+
+def test_a_file_rebuilt_under_the_server_is_not_served_with_a_stale_etag(tmp_path_factory):
+    source = build_fixture(tmp_path_factory.mktemp("rebuilt"))
+    root = tmp_path_factory.mktemp("copy") / "root"
+    shutil.copytree(source, root)
+    with TestClient(create_app(settings_for(root))) as client:
+        assert client.get("/dumps/refmetiers.nt").status_code == 200
+        (root / "dist" / "refmetiers.nt").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+        response = client.get("/dumps/refmetiers.nt")
+        assert response.status_code == 503
+        assert "restarted" in response.json()["message"]
+        assert client.get("/dumps/refmetiers.ttl").status_code == 200

@@ -61,6 +61,7 @@ class Context:
     store: object = None
     version: str = ""
     index: list | None = None
+    dumps: dict = field(default_factory=dict)
     cookbook: list[Cookbook] = field(default_factory=list)
     started: float = 0.0
     ready: bool = False
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
     """
     from . import dumps, errors, pages, resources, search, sparql
+    from .dumps import scan as scan_dumps
 
     context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
 
@@ -104,6 +106,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
                                                 context.service.start())
         context.version = data_version(settings.dist)
+        context.dumps = await loop.run_in_executor(None, scan_dumps, settings.dist)
         context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
         context.started = time.perf_counter() - start

@@ -16,7 +16,7 @@ from .. import query_service as qs
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
 from .common import add_route, alternates, choose_format, content_type, etag, not_modified, query_params
-from .errors import NotFound
+from .errors import NotFound, NotReady
 
 LISTING = (formats.HTML, formats.RESULTS_JSON)
 VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -29,6 +29,15 @@ class DumpFile:
     size: int
     sha256: str
     media_type: str
+    mtime_ns: int = 0
+
+    def unchanged(self) -> bool:
+        """Whether the file on disk is still the one listed (a rebuild replaces dist/ under a running server)."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
 
     @property
     def etag(self) -> str:
@@ -40,18 +49,16 @@ def scan(dist: Path) -> dict[str, DumpFile]:
     files = {}
     for path in sorted(Path(dist).iterdir()):
         if path.is_file() and not path.name.startswith("."):
-            files[path.name] = DumpFile(path.name, path, path.stat().st_size, sha256(path), media_type_of(path.name))
+            stat = path.stat()
+            files[path.name] = DumpFile(path.name, path, stat.st_size, sha256(path), media_type_of(path.name),
+                                        stat.st_mtime_ns)
     return files
 
 
 def router(context) -> APIRouter:
     api = APIRouter(tags=["Dumps"])
-    files: dict[str, DumpFile] = {}
-
     def listing() -> dict[str, DumpFile]:
-        if not files:
-            files.update(scan(context.settings.dist))
-        return files
+        return context.dumps  # scanned at start-up, with the store: the listing describes what is served
 
     def index(request: Request) -> Response:
         params = query_params(request)
@@ -73,6 +80,9 @@ def router(context) -> APIRouter:
         entry = listing().get(name)
         if entry is None:
             raise NotFound(f"no file {name!r} in the dumps; see /dumps/ for the list")
+        if not entry.unchanged():
+            raise NotReady(f"{name} was rebuilt after this server started; it serves the previous build until "
+                           "it is restarted")
         headers = {"ETag": entry.etag, "Cache-Control": "public, max-age=3600"}
         if not_modified(request, entry.etag):
             return Response(status_code=304, headers=headers)
