@@ -28,7 +28,7 @@ def make_scaled_root(scale: int, into: Path) -> Path:
     """A repository root whose data/ holds ``scale`` renamed copies of the reference's own concepts.
 
     Every IRI of our own concepts gets a suffix per copy, so copies do not merge;
-    schemes, metadata and the ontology are shared. Files that do not write full IRIs are copied once, unchanged.
+    schemes, metadata, the ontology and the reference subset (ESCO, ROME, PCS) are shared. Files that do not write full IRIs are copied once, unchanged.
     """
     root = into / f"scale-{scale}"
     shutil.copytree(REPO / "ontology", root / "ontology")
@@ -42,7 +42,9 @@ def make_scaled_root(scale: int, into: Path) -> Path:
         if relative.parts[0] == "metadata":
             continue
         text = path.read_text(encoding="utf-8")
-        for copy in range(scale):
+        # The outside concepts we link to (graph `reference`) are one vocabulary, whatever our size.
+        copies = 1 if relative.parts[0] == "reference" else scale
+        for copy in range(copies):
             target = data / relative.parent / f"{path.stem}-{copy}.ttl"
             target.parent.mkdir(parents=True, exist_ok=True)
             renamed = text if copy == 0 else ID_IRI.sub(lambda m: f"<https://w3id.org/refmetiers/id/{m.group(1)}-c{copy}", text)
