@@ -1,0 +1,119 @@
+"""query_service without HTTP: the lexical guard, the caps of execute(), strict body decoding."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from refmetiers import formats
+from refmetiers import query_service as qs
+
+LIMITS = qs.Limits()
+
+
+@pytest.mark.parametrize("query,error", [
+    ("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", qs.QueryRefused),
+    ("select * { service silent <http://x/> {} }", qs.QueryRefused),
+    ("SELECT * { \\u0053\\u0045RVICE <http://x/> {} }", qs.QueryRefused),
+    ("SELECT * { \\U00000053ERVICE <http://x/> {} }", qs.QueryRefused),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", qs.UpdateRefused),
+    ("PREFIX a: <urn:a#>\nBASE <urn:b>\n delete where { ?s ?p ?o }", qs.UpdateRefused),
+    ("# LOAD below\nLOAD <http://x/>", qs.UpdateRefused),
+    ("CLEAR ALL", qs.UpdateRefused),
+    ("WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", qs.UpdateRefused),
+    ("SELECT * WHERE " + "{" * 65 + "}" * 65, qs.QueryRefused),
+    ("ASK { FILTER(" + "(" * 70 + "1" + ")" * 70 + ") }", qs.QueryRefused),
+    ("SELECT * { " + " UNION ".join(["{?s ?p ?o}"] * 300) + " }", qs.QueryRefused),
+    ("SELECT * { ?s " + "/".join(["<urn:p>"] * 300) + " ?o }", qs.QueryRefused),
+    ("ASK { FILTER(" + "||".join(["true"] * 300) + ") }", qs.QueryRefused),
+    ("ASK { FILTER(" + "-".join(["1"] * 300) + " = 0) }", qs.QueryRefused),
+    ("ASK {} #" + "x" * 20_001, qs.QueryTooLarge),
+])
+def test_guard_refuses(query, error):
+    with pytest.raises(error):
+        qs.check_query(query, LIMITS)
+
+
+@pytest.mark.parametrize("query,names_dataset", [
+    ("SELECT * WHERE { ?s ?p ?o }", False),
+    ('PREFIX service: <urn:s#> SELECT ?service WHERE { ?service service:x "SERVICE" } # SERVICE', False),
+    ("SELECT * WHERE { ?s <urn:insert-delete> ?o FILTER(?s < ?o) }", False),
+    ("SELECT * WHERE { ?s <http://ex.org/a#SERVICE> ?o }", False),
+    ('SELECT * WHERE { ?s ?p """a long "SERVICE" string""" }', False),
+    ("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }", True),
+    ("select * from named <urn:g> where { graph ?g { ?s ?p ?o } }", True),
+    ('SELECT * WHERE { ?s ?p "FROM" }', False),
+    ("PREFIX ex: <urn:x#> SELECT * WHERE { ?s ex:from ?o }", False),
+    ("SELECT * WHERE " + "{" * 60 + "}" * 60, False),
+    ("SELECT ?job WHERE { VALUES ?job { <urn:a-b-c-d> <urn:e-f-g-h> } ?job a ?t }", False),
+])
+def test_guard_accepts(query, names_dataset):
+    assert qs.check_query(query, LIMITS) is names_dataset
+
+
+@pytest.fixture(scope="module")
+def store():
+    store = ox.Store()
+    graph = ox.NamedNode("urn:g")
+    for i in range(30):
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(f"line\n{i}", language="fr"), graph))
+    return store
+
+
+@pytest.mark.parametrize("fmt", formats.RESULT_FORMATS, ids=lambda f: f.name)
+def test_row_cap_is_exact_in_every_format(store, fmt):
+    limits = qs.Limits(max_rows=30)
+    at_cap = qs.execute(store, qs.QueryRequest("SELECT * WHERE { ?s ?p ?o }", results_format=fmt), limits)
+    assert at_cap.count == 30  # literals with newlines do not fool the count
+    with pytest.raises(qs.ResultTooLarge, match="31 rows"):
+        qs.execute(store, qs.QueryRequest("SELECT * WHERE { { ?s ?p ?o } UNION { BIND(1 AS ?x) } }",
+                                          results_format=fmt), limits)
+
+
+@pytest.mark.parametrize("fmt", formats.GRAPH_FORMATS, ids=lambda f: f.name)
+def test_triple_and_byte_caps(store, fmt):
+    with pytest.raises(qs.ResultTooLarge, match="triples"):
+        qs.execute(store, qs.QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=fmt), qs.Limits(max_triples=29))
+    with pytest.raises(qs.ResultTooLarge, match="bytes"):
+        qs.execute(store, qs.QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=fmt),
+                   qs.Limits(max_result_bytes=500))
+    result = qs.execute(store, qs.QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=fmt), qs.Limits(max_triples=30))
+    assert result.count == 30
+
+
+def test_default_graph_is_the_union_unless_a_dataset_is_named(store):
+    count = "SELECT (COUNT(*) AS ?n) {FROM} WHERE {{ ?s ?p ?o }}"
+    run = lambda text, **kw: ox.parse_query_results(  # noqa: E731
+        qs.execute(store, qs.QueryRequest(text, **kw), LIMITS).body, format=ox.QueryResultsFormat.JSON)
+    assert next(iter(run(count.format(FROM="")))) ["n"].value == "30"
+    assert next(iter(run(count.format(FROM="FROM <urn:other>"))))["n"].value == "0"
+    assert next(iter(run(count.format(FROM=""), default_graphs=("urn:g",))))["n"].value == "30"
+    assert next(iter(run(count.format(FROM=""), default_graphs=("urn:other",))))["n"].value == "0"
+
+
+def test_syntax_error_carries_the_position(store):
+    with pytest.raises(qs.QuerySyntaxError, match="1:"):
+        qs.execute(store, qs.QueryRequest("SELECT * WHERE { ?s ?p }"), LIMITS)
+
+
+@pytest.mark.parametrize("body,charset,ok", [
+    ("ASK { ?s ?p \"é\" }".encode(), None, True),
+    ("ASK { ?s ?p \"é\" }".encode(), "UTF-8", True),
+    ("ASK { ?s ?p \"é\" }".encode("latin-1"), "iso-8859-1", True),
+    ("ASK { ?s ?p \"é\" }".encode("latin-1"), None, False),
+    (b"ASK {}", "no-such-charset", False),
+])
+def test_decode_body_is_strict(body, charset, ok):
+    if ok:
+        assert qs.decode_body(body, charset) == 'ASK { ?s ?p "é" }'
+    else:
+        with pytest.raises(qs.QuerySyntaxError):
+            qs.decode_body(body, charset)
+
+
+def test_a_client_may_only_lower_the_budget(tmp_path):
+    service = qs.QueryService(tmp_path, qs.Limits(timeout_s=10.0))
+    assert service.budget(None) == 10.0
+    assert service.budget(2.5) == 2.5
+    assert service.budget(60) == 10.0
+    assert service.budget(0) == 10.0
