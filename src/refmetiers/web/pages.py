@@ -69,10 +69,10 @@ def router(context) -> APIRouter:
             version=context.version)
         return HTMLResponse(html)
 
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         service = context.service
         ready = bool(context.ready and service is not None and service.ready)
         body = {"ready": ready, "data_version": context.version,
