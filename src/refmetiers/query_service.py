@@ -426,7 +426,6 @@ class ServiceStats:
     refused_busy: int = 0
     replaced: int = 0
     ready_workers: int = 0
-    events: list[str] = field(default_factory=list)
 
 
 class QueryService:
