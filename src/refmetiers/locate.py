@@ -144,7 +144,8 @@ class Locator:
         """The place that best explains a result on ``focus`` (through ``predicates``, about ``value``).
 
         Tries, in order: a file that asserts the triple (either way round, as the entailments
-        may have turned it); a file that gives ``focus`` one of the predicates; a file where
+        may have turned it); for a literal ``value``, a file that states it; a file that gives
+        ``focus`` one of the predicates; a file where
         ``focus`` is a subject; a file where it is an object.
         """
         if isinstance(focus, BNode):
@@ -155,6 +156,11 @@ class Locator:
                     for path, graph in self.files:
                         if (s, predicate, o) in graph:
                             return self._line(path, s, predicate, o)
+        if isinstance(value, Literal):  # a literal found through a longer path: where it is written
+            for path, graph in self.files:
+                for s, p in graph.subject_predicates(value):
+                    if not isinstance(s, BNode):
+                        return self._line(path, s, p, value)
         for predicate, inverse in predicates:
             if inverse:
                 continue
