@@ -13,7 +13,7 @@ from .. import formats
 from .. import query_service as qs
 from ..store import TURTLE_PREFIXES
 from .common import (
-    add_route, content_type, etag, media_type_of_request, not_modified, Params, query_params, read_body,
+    add_route, content_type, local_href, etag, media_type_of_request, not_modified, Params, query_params, read_body,
 )
 from .errors import BadRequest, NotReady, UnsupportedMediaType
 
@@ -163,16 +163,14 @@ def router(context) -> APIRouter:
         return Response(result.body, media_type=content_type(result.format), headers=headers)
 
     add_route(api, "/sparql", answer, methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
-                      description="SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. "
-                                  "Read-only; a time budget (optional `timeout` parameter, in seconds, may only lower it) "
-                                  "and result caps apply.")
+              description="SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. "
+              "Read-only; a time budget (optional `timeout` parameter, in seconds, may only lower it) "
+              "and result caps apply.")
     return api
 
 
 def _term_href(term, base: str) -> tuple[str, str | None]:
-    """How the results page shows a term: its text, and a link when it is an IRI."""
-    from .common import local_href
-
+    """How the results page shows a term: its text, and a link when it is an http(s) IRI."""
     if term is None:
         return "", None
     if isinstance(term, ox.NamedNode):
