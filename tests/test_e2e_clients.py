@@ -218,12 +218,13 @@ def test_never_reaches_the_network(server):
         target = f"http://127.0.0.1:{listener.getsockname()[1]}/data"
         statuses = [httpx.get(server.url + "/sparql", params={"query": q}).status_code for q in (
             f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+            f'SELECT * WHERE {{ BIND("\\u0022" AS ?a) SERVICE <{target}> {{ ?s ?p ?o }} BIND("\\u0022" AS ?b) }}',
             f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
             f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
             f"LOAD <{target}>",
             f"DESCRIBE <{target}>",
         )]
-        assert statuses == [400, 200, 200, 403, 200]
+        assert statuses == [400, 400, 200, 200, 403, 200]
         with pytest.raises(socket.timeout):
             listener.accept()
     assert alive(server)

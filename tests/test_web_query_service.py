@@ -16,6 +16,14 @@ LIMITS = qs.Limits()
     ("select * { service silent <http://x/> {} }", qs.QueryRefused),
     ("SELECT * { \\u0053\\u0045RVICE <http://x/> {} }", qs.QueryRefused),
     ("SELECT * { \\U00000053ERVICE <http://x/> {} }", qs.QueryRefused),
+    # regression: an escaped quote ("\u0022") read as a quote after decoding opened a long string that hid SERVICE
+    ('SELECT * { BIND("\\u0022" AS ?a) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } BIND("\\u0022" AS ?b) }',
+     qs.QueryRefused),
+    ("SELECT * { BIND('\\u0027' AS ?a) SERVICE <http://127.0.0.1:9/> {} BIND('\\u0027' AS ?b) }", qs.QueryRefused),
+    # regression: a prefixed name's escaped quote or hash was read as a string or a comment that hid SERVICE
+    ("PREFIX e: <urn:e#> SELECT * { ?s e:a\\' ?o SERVICE <http://127.0.0.1:9/> {} FILTER(?o = 'x') }",
+     qs.QueryRefused),
+    ("PREFIX e: <urn:e#> SELECT * { ?s e:a\\# ?o SERVICE <http://127.0.0.1:9/> {} }", qs.QueryRefused),
     ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", qs.UpdateRefused),
     ("PREFIX a: <urn:a#>\nBASE <urn:b>\n delete where { ?s ?p ?o }", qs.UpdateRefused),
     ("# LOAD below\nLOAD <http://x/>", qs.UpdateRefused),

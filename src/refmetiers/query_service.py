@@ -78,13 +78,14 @@ class EngineFailure(QueryError):
 # spelled with them; we decode them before looking for keywords.
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Strings (the four literal forms, with escapes), IRIREF (exact grammar: no spaces, no <>"{}|^`\),
-# and comments; matched left to right so that a '#' inside an IRI or a string is not a comment.
+# escapes, and comments; matched left to right so that a '#' inside an IRI or a string is not a comment.
 _OPAQUE = re.compile(
     r"'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"
     r'|"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""'
     r"|'(?:[^'\\\n\r]|\\.)*'"
     r'|"(?:[^"\\\n\r]|\\.)*"'
     r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|\\."  # an escape outside strings (a prefixed name's \' or \#) is neither a quote nor a comment
     r"|#[^\n\r]*",
     re.DOTALL,
 )
@@ -145,28 +146,36 @@ def check_query(text: str, limits: Limits) -> bool:
     """
     if len(text) > limits.max_query_length:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {limits.max_query_length}")
-    code = blank_opaque(decode_codepoints(text))
-    start = _PROLOGUE.match(code)
-    rest = code[start.end():] if start else code
-    update = _UPDATE_START.match(rest)
-    if update:
-        raise UpdateRefused(f"this endpoint is read-only: {update.group(1).upper()} (SPARQL Update) is not accepted")
-    if _SERVICE.search(code):
-        raise QueryRefused("SERVICE is not allowed: this endpoint never queries other endpoints")
-    depth = deepest = 0
-    for char in code:
-        if char in "{([":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "})]":
-            depth -= 1
-    if deepest > limits.max_depth:
-        raise QueryRefused(f"the query nests brackets {deepest} deep; the limit is {limits.max_depth}")
-    operators = len(_CHAIN_KEYWORDS.findall(code)) + len(_CHAIN_OPERATORS.findall(code))
-    if operators > limits.max_operators:
-        raise QueryRefused(f"the query chains {operators} operators (UNION, OPTIONAL, paths, '.', '||' …); "
-                           f"the limit is {limits.max_operators}")
-    return bool(_FROM.search(code))
+    # Two readings: the text as the engine tokenises it (escapes stay inside strings and IRIs), and the
+    # text with \u escapes decoded first, as SPARQL 1.1 §19.2 says. A keyword seen in either is refused:
+    # a decoded \u0022 can close a string early in one reading and open one that hides SERVICE in the other.
+    codes = [blank_opaque(text)]
+    decoded = decode_codepoints(text)
+    if decoded != text:
+        codes.append(blank_opaque(decoded))
+    for code in codes:
+        start = _PROLOGUE.match(code)
+        rest = code[start.end():] if start else code
+        update = _UPDATE_START.match(rest)
+        if update:
+            raise UpdateRefused(f"this endpoint is read-only: {update.group(1).upper()} (SPARQL Update) is not accepted")
+        if _SERVICE.search(code):
+            raise QueryRefused("SERVICE is not allowed: this endpoint never queries other endpoints")
+    for code in codes:
+        depth = deepest = 0
+        for char in code:
+            if char in "{([":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "})]":
+                depth -= 1
+        if deepest > limits.max_depth:
+            raise QueryRefused(f"the query nests brackets {deepest} deep; the limit is {limits.max_depth}")
+        operators = len(_CHAIN_KEYWORDS.findall(code)) + len(_CHAIN_OPERATORS.findall(code))
+        if operators > limits.max_operators:
+            raise QueryRefused(f"the query chains {operators} operators (UNION, OPTIONAL, paths, '.', '||' …); "
+                               f"the limit is {limits.max_operators}")
+    return any(_FROM.search(code) for code in codes)
 
 
 def decode_body(body: bytes, charset: str | None) -> str:
@@ -285,7 +294,7 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
         options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs] or [ox.DefaultGraph()]
         options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     elif request.union_default if request.union_default is not None else \
-            not _FROM.search(blank_opaque(decode_codepoints(request.text))):
+            not any(_FROM.search(blank_opaque(t)) for t in (request.text, decode_codepoints(request.text))):
         # Without a dataset from the protocol or FROM clauses, the default graph is the union (DESIGN.md §3).
         options["use_default_graph_as_union"] = True
     try:
