@@ -125,3 +125,36 @@ def test_a_client_may_only_lower_the_budget(tmp_path):
     assert service.budget(2.5) == 2.5
     assert service.budget(60) == 10.0
     assert service.budget(0) == 10.0
+
+
+def test_workers_have_no_network_even_past_the_guard(tmp_path_factory):
+    """The second line of defence: a SERVICE that reached a worker could not connect anywhere."""
+    import asyncio
+    import pickle
+    import socket
+
+    from fixtures.web.support import build_fixture
+
+    root = build_fixture(tmp_path_factory.mktemp("isolation"))
+
+    async def scenario():
+        service = qs.QueryService(root / "dist", qs.Limits(workers=1))
+        await service.start()
+        try:
+            if not service.stats.network_isolated:
+                pytest.skip("no network namespace on this machine (needs CAP_SYS_ADMIN or user namespaces)")
+            with socket.socket() as listener:
+                listener.bind(("127.0.0.1", 0))
+                listener.listen(1)
+                listener.settimeout(1.0)
+                query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}"
+                worker = service._idle.get_nowait()  # past the guard, on purpose
+                wire = qs.QueryRequest(query, union_default=True).to_wire()
+                reply = await worker.call(asyncio.get_running_loop(), pickle.dumps(wire), 20)
+                assert reply[0] == "error" and "unreachable" in reply[2].lower(), reply
+                with pytest.raises(socket.timeout):
+                    listener.accept()
+        finally:
+            service.close()
+
+    asyncio.run(scenario())

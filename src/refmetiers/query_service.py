@@ -348,13 +348,34 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
 # Worker processes.
 # --------------------------------------------------------------------------------------------------
 
+def isolate_network() -> bool:
+    """Move this process into a new, empty network namespace (no interface up), when the OS allows it.
+
+    The second line of defence behind the SERVICE guard: pyoxigraph makes real HTTP requests for SERVICE,
+    and a worker without a network cannot. Needs CAP_SYS_ADMIN or unprivileged user namespaces, and a
+    single-threaded process (so: first thing in the worker). Returns whether it worked.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    return libc.unshare(clone_newnet) == 0 or libc.unshare(clone_newuser | clone_newnet) == 0
+
+
 def _worker_main(conn, quads_path: str, limits: Limits) -> None:
-    """The loop of one worker process: load the store, then answer requests until the pipe closes."""
+    """The loop of one worker process: cut the network, load the store, answer requests until the pipe closes."""
+    isolated = isolate_network()
     import pyoxigraph as ox
 
     store = ox.Store()
     store.bulk_load(path=quads_path, format=ox.RdfFormat.N_QUADS)
-    conn.send_bytes(b"ready")
+    conn.send_bytes(b"ready:isolated" if isolated else b"ready:networked")
     while True:
         try:
             message = conn.recv_bytes()
@@ -382,12 +403,17 @@ class _Worker:
                                        name="refmetiers-query-worker")
         self.process.start()
         child.close()
+        self.isolated = False
 
     def wait_ready(self, timeout: float) -> bool:
         try:
-            return self.conn.poll(timeout) and self.conn.recv_bytes() == b"ready"
+            if not self.conn.poll(timeout):
+                return False
+            message = self.conn.recv_bytes()
         except (EOFError, OSError):
             return False
+        self.isolated = message == b"ready:isolated"
+        return message.startswith(b"ready")
 
     async def call(self, loop: asyncio.AbstractEventLoop, payload: bytes, timeout: float):
         """Send one request; return the reply, ``"timeout"`` or ``"crash"``.
@@ -435,6 +461,7 @@ class ServiceStats:
     refused_busy: int = 0
     replaced: int = 0
     ready_workers: int = 0
+    network_isolated: bool | None = None  # every worker so far runs without a network
 
 
 class QueryService:
@@ -467,6 +494,10 @@ class QueryService:
         with self._lock:
             self._all.add(worker)
         if worker.wait_ready(self.start_timeout_s) and not self._closed:
+            if not worker.isolated and self.stats.network_isolated is not False:
+                log.warning("query workers run with the network (no network namespace here); the SERVICE guard "
+                            "is the only defence against outbound requests")
+            self.stats.network_isolated = worker.isolated and self.stats.network_isolated is not False
             return worker
         if not self._closed:
             log.error("a query worker failed to start")

@@ -78,6 +78,7 @@ def router(context) -> APIRouter:
         body = {"ready": ready, "data_version": context.version,
                 "startup_seconds": round(context.started, 3),
                 "workers_ready": service.stats.ready_workers if service else 0,
+                "workers_network_isolated": service.stats.network_isolated if service else None,
                 "queries_served": service.stats.served if service else 0}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
