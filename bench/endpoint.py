@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -383,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stop(ours)
             stop(peer)
+    shutil.rmtree(tmp, ignore_errors=True)
     print(render(cells, notes))
     if args.json:
         args.json.write_text(json.dumps([{
