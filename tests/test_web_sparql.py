@@ -475,3 +475,16 @@ def test_html_results_never_link_a_script_iri(client):
     assert 'href="javascript:' not in response.text
     assert "javascript:alert(1)" in response.text  # shown as text
     assert 'href="https://example.org/a"' in response.text
+
+
+def test_a_memory_hog_is_contained(root):
+    # Sorting a cross product would take gigabytes; the worker's address-space cap stops it in about a second.
+    limits = qs.Limits(max_worker_memory=700 * 1024 ** 2, workers=1, timeout_s=30.0)
+    with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
+        start = time.monotonic()
+        hog = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
+        response = test_client.get("/sparql", params={"query": hog})
+        assert response.status_code == 500
+        assert "memory" in response.text
+        assert time.monotonic() - start < 20
+        assert still_answers(test_client)

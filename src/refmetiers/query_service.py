@@ -119,6 +119,7 @@ class Limits:
     max_result_bytes: int = 64 * 1024 * 1024
     workers: int = 2
     max_waiting: int = 64
+    max_worker_memory: int = 4 * 1024 ** 3  # address space of a worker, in bytes (0: no limit)
 
 
 def decode_codepoints(text: str) -> str:
@@ -371,6 +372,12 @@ def isolate_network() -> bool:
 def _worker_main(conn, quads_path: str, limits: Limits) -> None:
     """The loop of one worker process: cut the network, load the store, answer requests until the pipe closes."""
     isolated = isolate_network()
+    if limits.max_worker_memory:
+        # A query that would take the machine's memory makes this worker fail an allocation and die
+        # (contained like any crash) instead of waking the kernel's OOM killer.
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limits.max_worker_memory, limits.max_worker_memory))
     import pyoxigraph as ox
 
     store = ox.Store()
@@ -602,7 +609,8 @@ class QueryService:
             self.stats.crashes += 1
             self._replace(worker)
             log.error("the query engine crashed on a query; the worker was replaced: %.200r", request.text)
-            raise EngineFailure("the query engine failed on this query; it was stopped and replaced")
+            raise EngineFailure("the query engine failed on this query (a crash, or more memory than a query may "
+                                "use); it was stopped and replaced")
         self._idle.put_nowait(worker)
         self.stats.served += 1
         if reply[0] == "ok":
