@@ -80,7 +80,7 @@ def test_a_contribution_to_the_real_reference_validates_and_a_broken_one_fails(t
 def test_validate_files_exit_0_when_the_contribution_conforms(small_root, tmp_path, capsys):
     good = _write(tmp_path, "good.ttl", CONTRIBUTION.format(**GOOD))
     assert main(["validate", "--root", str(small_root), str(good)]) == 0
-    assert "conforme: 0 erreur(s), 0 avertissement(s)" in capsys.readouterr().out
+    assert "conforme : 0 erreur(s), 0 avertissement(s)" in capsys.readouterr().out
 
 
 def test_validate_files_reports_file_line_label_message_and_fix_in_french(small_root, tmp_path, capsys):
@@ -91,10 +91,10 @@ def test_validate_files_reports_file_line_label_message_and_fix_in_french(small_
     label = _line_of(broken, "skos:prefLabel")
     assert f"broken.ttl:{nearby}: erreur: Administrateur de bases de données cloud <https://example.org/jobs/dba-cloud>" in out
     assert "rm:nearbyJob vise une ressource qui n'est pas un emploi-type (rm:JobType)." in out
-    assert "→ à faire: Visez l'IRI d'un emploi-type" in out
+    assert "→ à faire : Visez l'IRI d'un emploi-type" in out
     assert f"broken.ttl:{label}: erreur:" in out
     assert "n'a pas de libellé préféré en anglais." in out
-    assert "non conforme: 2 erreur(s), 0 avertissement(s)" in out
+    assert "non conforme : 2 erreur(s), 0 avertissement(s)" in out
 
 
 def test_validate_files_in_english(small_root, tmp_path, capsys):

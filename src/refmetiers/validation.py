@@ -272,12 +272,12 @@ _WORDS = {
            "warnings": "avertissement(s)", "conforms": "conforme", "fails": "non conforme",
            "nofile": "(fichier inconnu)", "value": "valeur", "fix": "à faire",
            "hidden": "résultat(s) concernant le graphe publié non affiché(s)",
-           "hint": "lancez `refmetiers validate` pour le fichier et la ligne de chaque résultat"},
+           "hint": "lancez `refmetiers validate` pour le fichier et la ligne de chaque résultat", "colon": " :"},
     "en": {"violation": "error", "warning": "warning", "info": "info", "violations": "violation(s)",
            "warnings": "warning(s)", "conforms": "conforms", "fails": "does not conform",
            "nofile": "(unknown file)", "value": "value", "fix": "fix",
            "hidden": "result(s) about the published graph not shown",
-           "hint": "run `refmetiers validate` for the file and line of each result"},
+           "hint": "run `refmetiers validate` for the file and line of each result", "colon": ":"},
 }
 
 
@@ -305,7 +305,7 @@ def _term(term) -> str:
 def summary(report: ValidationReport, lang: str = "fr") -> str:
     words = _WORDS[lang]
     state = words["conforms"] if report.conforms else words["fails"]
-    line = f"{state}: {report.violations} {words['violations']}, {report.warnings} {words['warnings']}"
+    line = f"{state}{words['colon']} {report.violations} {words['violations']}, {report.warnings} {words['warnings']}"
     if report.hidden:
         line += f" ({report.hidden} {words['hidden']})"
     return line
@@ -328,10 +328,10 @@ def render_text(report: ValidationReport, lang: str = "fr") -> str:
             out.append(f"  {where}: {words[result.severity]}: {subject}")
             message = result.message(lang)
             if result.value is not None and result.value != result.focus:
-                message += f" ({words['value']}: {_term(result.value)})"
+                message += f" ({words['value']}{words['colon']} {_term(result.value)})"
             out.append(f"      {message} [{result.shape_name}]")
             if result.fix(lang):
-                out.append(f"      → {words['fix']}: {result.fix(lang)}")
+                out.append(f"      → {words['fix']}{words['colon']} {result.fix(lang)}")
     if report.results and all(r.location is None for r in report.results):
         out.append(words["hint"])
     out.append(summary(report, lang))
