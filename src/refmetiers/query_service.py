@@ -66,8 +66,12 @@ class Overloaded(QueryError):
     """More queries are waiting than the machine can run; retry later."""
 
 
+class QueryTooExpensive(QueryError):
+    """The query killed its worker (more memory or stack than a worker may use); the worker was replaced."""
+
+
 class EngineFailure(QueryError):
-    """The query engine crashed on the query; its worker was replaced."""
+    """The query engine failed in an unexpected way (our fault: logged)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -608,9 +612,10 @@ class QueryService:
         if reply == "crash":
             self.stats.crashes += 1
             self._replace(worker)
-            log.error("the query engine crashed on a query; the worker was replaced: %.200r", request.text)
-            raise EngineFailure("the query engine failed on this query (a crash, or more memory than a query may "
-                                "use); it was stopped and replaced")
+            log.error("a query killed its worker (exit code %s); the worker was replaced: %.200r",
+                      worker.process.exitcode, request.text)
+            raise QueryTooExpensive("the query needed more memory or stack than a query may use; it was stopped "
+                                    "(the server goes on; simplify the query or download a dump)")
         self._idle.put_nowait(worker)
         self.stats.served += 1
         if reply[0] == "ok":

@@ -54,6 +54,7 @@ STATUS: dict[type, int] = {
     qs.QueryTooLarge: 413,
     UnsupportedMediaType: 415,
     qs.ResultTooLarge: 422,
+    qs.QueryTooExpensive: 422,
     qs.Overloaded: 429,
     qs.EngineFailure: 500,
     ConfigError: 500,
