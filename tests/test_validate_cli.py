@@ -228,3 +228,24 @@ def test_a_wrong_link_in_a_mapping_set_is_reported_at_its_tsv_line(tmp_path):
     assert [r.shape_name for r in wrong] == ["rmsh:EscoLinkFromJob"]
     assert str(wrong[0].value) == skill
     assert (wrong[0].location.path.name, wrong[0].location.line) == (tsv.name, row + 1)
+
+
+def test_an_edited_data_file_is_checked_against_the_sources_not_the_last_build(tmp_path, capsys):
+    """`refmetiers validate data/jobs/x.ttl` after an edit: the build still holds the old labels,
+    which must not clash with the new ones (S14); only the edited file's results are shown."""
+    data = tmp_path / "data"
+    (data / "jobs").mkdir(parents=True)
+    edited = data / "jobs" / "example.ttl"
+    shutil.copy(VALID, edited)
+    root = make_root(tmp_path, data)
+    assert main(["build", "--root", str(root)]) == 0
+    job = root / "data" / "jobs" / "example.ttl"
+    text = job.read_text(encoding="utf-8")
+    job.write_text(text.replace('"Technicien réseaux"@fr , "Network technician"@en ;', '"Technicien réseau"@fr ;'),
+                   encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", "--lang", "en", "--root", str(root), str(job)]) == 1
+    out = capsys.readouterr().out
+    assert "[rmsh:PrefLabelEnglish]" in out
+    assert f"example.ttl:{_line_of(job, 'Technicien réseau')}: error: Technicien réseau" in out
+    assert "S14" not in out

@@ -28,7 +28,7 @@ from .config import Settings
 from .errors import ConfigError
 from .locate import Location, Locator
 from .namespaces import GRAPH_NAMES, SH, bind_prefixes, graph_iri
-from .sources import SourceFile, load_sources, parse_turtle
+from .sources import SourceFile, load_sources, parse_file, parse_turtle, route
 
 RMSH = Namespace("https://w3id.org/refmetiers/shapes#")
 LANGS = ("fr", "en")
@@ -241,15 +241,22 @@ def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
     """Validate outside Turtle files together with the published graph.
 
     The files may link to our concepts; only the results the files are responsible for (stated
-    in them, or about a resource they describe) are reported.
+    in them, or about a resource they describe) are reported. Files of the repository's own data/
+    are checked with the sources on disk rather than the last build.
 
     Raises:
         SourceError: a file is unreadable or is not valid Turtle (with line and column).
     """
-    files = [(Path(path), parse_turtle(Path(path))) for path in paths]
-    graphs = published_graphs(settings)
-    for _, graph in files:
-        graphs["referentiel"] = graphs["referentiel"] + graph
+    data_dir = settings.data_dir.resolve()
+    ours = [Path(path) for path in paths if Path(path).resolve().is_relative_to(data_dir)]
+    files = [(Path(path), parse_file(SourceFile(Path(path), route(Path(path), settings))) if Path(path) in ours
+              else parse_turtle(Path(path))) for path in paths]
+    # Files of the repository's own data/ are checked against the sources as they are on disk (the
+    # last build still holds their previous version, which would clash with the edited one).
+    graphs = load_sources(settings).graphs if ours else published_graphs(settings)
+    for path, graph in files:
+        if path not in ours:
+            graphs["referentiel"] = graphs["referentiel"] + graph
     report = validate(_with_entailments(graphs), load_shapes(settings.shapes_dir))
     locate(report, files)
     own = {path.resolve() for path, _ in files}
