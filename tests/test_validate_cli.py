@@ -249,3 +249,13 @@ def test_an_edited_data_file_is_checked_against_the_sources_not_the_last_build(t
     assert "[rmsh:PrefLabelEnglish]" in out
     assert f"example.ttl:{_line_of(job, 'Technicien réseau')}: error: Technicien réseau" in out
     assert "S14" not in out
+
+
+def test_validate_without_shapes_is_a_configuration_error_not_a_pass(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "jobs").mkdir(parents=True)
+    shutil.copy(INVALID / "labels" / "01_no-french-pref-label.ttl", data / "jobs" / "example.ttl")
+    root = make_root(tmp_path, data, with_shapes=False)
+    assert main(["validate", "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "no SHACL shapes" in err and "--root" in err

@@ -207,10 +207,25 @@ def _with_entailments(graphs: dict[str, Graph]) -> Graph:
     return validation_input(graphs)
 
 
+def _required_shapes(settings: Settings) -> Graph:
+    """The shapes of ``settings``; none is a configuration error here (it would pass anything)."""
+    shapes = load_shapes(settings.shapes_dir)
+    if len(shapes) == 0:
+        raise ConfigError(f"{settings.shapes_dir}: no SHACL shapes; point --root (or REFMETIERS_ROOT) "
+                          "at a refmetiers checkout")
+    return shapes
+
+
 def check_sources(settings: Settings, sources: list[SourceFile] | None = None) -> ValidationReport:
-    """Validate source files (default: the repository's ontology/ and data/) with their entailments."""
+    """Validate source files (default: the repository's ontology/ and data/) with their entailments.
+
+    Raises:
+        SourceError: a source file is unreadable or malformed.
+        ConfigError: there are no shapes to validate with.
+    """
+    shapes = _required_shapes(settings)
     parsed = load_sources(settings, sources)
-    report = validate(_with_entailments(parsed.graphs), load_shapes(settings.shapes_dir))
+    report = validate(_with_entailments(parsed.graphs), shapes)
     return locate(report, [(source.path, graph) for source, graph in parsed.files])
 
 
@@ -246,7 +261,9 @@ def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
 
     Raises:
         SourceError: a file is unreadable or is not valid Turtle (with line and column).
+        ConfigError: there are no shapes to validate with.
     """
+    shapes = _required_shapes(settings)
     data_dir = settings.data_dir.resolve()
     ours = [Path(path) for path in paths if Path(path).resolve().is_relative_to(data_dir)]
     files = [(Path(path), parse_file(SourceFile(Path(path), route(Path(path), settings))) if Path(path) in ours
@@ -257,7 +274,7 @@ def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
     for path, graph in files:
         if path not in ours:
             graphs["referentiel"] = graphs["referentiel"] + graph
-    report = validate(_with_entailments(graphs), load_shapes(settings.shapes_dir))
+    report = validate(_with_entailments(graphs), shapes)
     locate(report, files)
     own = {path.resolve() for path, _ in files}
     kept = [r for r in report.results if r.location is not None and r.location.path.resolve() in own]
