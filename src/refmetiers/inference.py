@@ -21,9 +21,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 # Super-properties and super-classes we do not materialise: true, but useless to a reader and
-# they would double the inferred graph.
+# they would double the inferred graph (skos:note would repeat every editorial note).
 NOT_MATERIALISED = {
-    SKOS.semanticRelation, SKOS.mappingRelation, OWL.Thing, RDFS.Resource, OWL.Nothing,
+    SKOS.semanticRelation, SKOS.mappingRelation, SKOS.note, OWL.Thing, RDFS.Resource, OWL.Nothing,
     OWL.topObjectProperty, OWL.topDataProperty,
 }
 
