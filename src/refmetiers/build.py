@@ -13,8 +13,8 @@ from .dumps import write_dist
 from .errors import ValidationFailed
 from .inference import infer
 from .namespaces import bind_prefixes
-from .sources import load_sources
-from .validation import ValidationReport, load_shapes, validate
+from .sources import Sources, load_sources
+from .validation import ValidationReport, load_shapes, locate, validate
 
 
 @dataclass
@@ -30,11 +30,10 @@ class BuildResult:
         return {name: len(graph) for name, graph in self.graphs.items()}
 
 
-def assemble(settings: Settings, seconds: dict[str, float] | None = None) -> dict[str, Graph]:
-    """Parse the sources and compute the inferred graph: every named graph of DESIGN.md §3."""
-    seconds = {} if seconds is None else seconds
+def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sources, dict[str, Graph]]:
     start = time.perf_counter()
-    graphs = load_sources(settings).graphs
+    sources = load_sources(settings)
+    graphs = dict(sources.graphs)
     seconds["parse"] = time.perf_counter() - start
     start = time.perf_counter()
     data = graphs["referentiel"] + graphs["mappings"] + graphs["reference"]
@@ -42,7 +41,12 @@ def assemble(settings: Settings, seconds: dict[str, float] | None = None) -> dic
     bind_prefixes(inferred)
     graphs["inferred"] = inferred
     seconds["infer"] = time.perf_counter() - start
-    return graphs
+    return sources, graphs
+
+
+def assemble(settings: Settings, seconds: dict[str, float] | None = None) -> dict[str, Graph]:
+    """Parse the sources and compute the inferred graph: every named graph of DESIGN.md §3."""
+    return _parse_and_infer(settings, {} if seconds is None else seconds)[1]
 
 
 def validation_input(graphs: dict[str, Graph]) -> Graph:
@@ -62,11 +66,13 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
         ValidationFailed: the data violates the shapes (nothing written; the report is attached).
     """
     seconds: dict[str, float] = {}
-    graphs = assemble(settings, seconds)
+    sources, graphs = _parse_and_infer(settings, seconds)
     start = time.perf_counter()
     report = validate(validation_input(graphs), load_shapes(settings.shapes_dir))
     seconds["validate"] = time.perf_counter() - start
     if not report.conforms:
+        # Point the contributor at the file and line of each result, as `refmetiers validate` does.
+        locate(report, [(source.path, graph) for source, graph in sources.files])
         raise ValidationFailed(report)
     result = BuildResult(graphs, report, seconds=seconds)
     if write:

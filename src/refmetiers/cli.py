@@ -232,13 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         _print_error("error", str(exc))
         return EXIT_BAD_INPUT
     except ValidationFailed as exc:
-        from . import validation
+        from .validation import render_text
 
-        render = getattr(validation, "render_text", None)
-        if render is not None:
-            print(render(exc.report), file=sys.stderr)
-        else:
-            print(exc.report.graph.serialize(format="turtle"), file=sys.stderr)
+        print(render_text(exc.report), file=sys.stderr)
         _print_error("error", f"{exc} ({exc.report.violations} violation(s))")
         return EXIT_VIOLATIONS
     except RefmetiersError as exc:
