@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # Only our own concepts are copied; the closed vocabularies (behaviour categories, education levels)
 # and the official codes (ROME, PCS), whose IRIs carry the code, are shared.
+LANG_LITERAL = re.compile(r'([^"\\])"@(fr|en)\b')
 ID_IRI = re.compile(r"<https://w3id\.org/refmetiers/id/((?:job|family|subfamily|activity|knowhow|knowledge|factor|certification)/[^>#]+)")
 
 
@@ -43,11 +44,17 @@ def make_scaled_root(scale: int, into: Path) -> Path:
             continue
         text = path.read_text(encoding="utf-8")
         # The outside concepts we link to (graph `reference`) are one vocabulary, whatever our size.
-        copies = 1 if relative.parts[0] == "reference" else scale
+        # So are the files that define only shared concepts (closed vocabularies, ROME v2 codes).
+        copies = 1 if relative.parts[0] == "reference" or not ID_IRI.search(text) else scale
         for copy in range(copies):
             target = data / relative.parent / f"{path.stem}-{copy}.ttl"
             target.parent.mkdir(parents=True, exist_ok=True)
-            renamed = text if copy == 0 else ID_IRI.sub(lambda m: f"<https://w3id.org/refmetiers/id/{m.group(1)}-c{copy}", text)
+            renamed = text
+            if copy:
+                renamed = ID_IRI.sub(lambda m: f"<https://w3id.org/refmetiers/id/{m.group(1)}-c{copy}", renamed)
+                # Distinct labels too, as a larger reference would have (identical labels in every copy
+                # would make the overlapping-labels check quadratic in the number of copies).
+                renamed = LANG_LITERAL.sub(lambda m: f'{m.group(1)} {copy}"@{m.group(2)}', renamed)
             target.write_text(renamed, encoding="utf-8")
     return root
 
