@@ -160,3 +160,18 @@ def test_missing_build_is_a_clear_error(fixture_root, tmp_path):
     done = run_cli("stats", "--root", str(fixture_root), "--dist", str(tmp_path / "nothing"))
     assert done.returncode == 2
     assert "run `refmetiers build` first" in done.stderr
+
+
+def test_stats_count_concepts_per_scheme_links_per_job_and_shared_concepts(built):
+    from refmetiers.stats import compute, render_text
+    from refmetiers.store import load_store
+
+    settings, _ = built
+    stats = compute(load_store(settings.dist), settings.base_iri)
+    scheme = settings.base_iri + "scheme/"
+    assert stats.concepts_per_scheme[scheme + "jobs"] == 5  # 2 families, 1 sub-family, 2 jobs
+    assert stats.concepts_per_scheme[scheme + "activities"] == 3
+    alpha = next(job for job in stats.links_per_job if job["job"].endswith("/job/alpha"))
+    assert (alpha["main_activities"], alpha["secondary_activities"], alpha["know_how"], alpha["nearby_jobs"]) == (1, 1, 1, 1)
+    assert stats.most_shared == [(settings.base_iri + "id/activity/A001", "Former les utilisateurs", 2)]
+    assert "Former les utilisateurs" in render_text(stats)
