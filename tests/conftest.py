@@ -10,6 +10,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# The 41 job type slugs the issue fixed (DESIGN.md §2): IRIs …/id/job/{slug}, never changed.
+JOB_SLUGS = """
+administrateur-de-base-de-donnees administrateur-de-reseaux-d-entreprise administrateur-de-site
+analyste-d-exploitation analyste-fonctionnel architecte-des-systemes-d-information architecte-technique
+assistant-chef-de-projet chef-de-produit chef-de-projet consultant-en-assistance-a-la-maitrise-d-ouvrage
+consultant-en-conduite-du-changement consultant-en-technologie developpeur directeur-commercial
+directeur-de-production directeur-de-projet directeur-des-etudes directeur-des-systemes-d-information
+directeur-technique gestionnaire-de-configuration gestionnaire-de-parc-micro-informatique
+ingenieur-administrateur-systeme-et-reseaux ingenieur-commercial ingenieur-deploiement-reseaux
+ingenieur-integration ingenieur-qualite-methodes-ingenieur-validation ingenieur-securite
+ingenieur-technico-commercial integrateur-d-exploitation integrateur-web manager-de-ressources
+responsable-de-compte responsable-marketing responsable-technique-de-compte technicien-de-maintenance
+technicien-pilote-d-exploitation technicien-reseaux superviseur-hot-line support-technique
+vendeur-de-solution-informatique
+""".split()
+
 
 def make_root(tmp: Path, data: Path, with_shapes: bool = True) -> Path:
     """A repository-shaped folder: the real ontology (and shapes), and the given data folder."""

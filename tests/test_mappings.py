@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import JOB_SLUGS
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
@@ -34,19 +35,6 @@ PCS2003 = "https://w3id.org/refmetiers/id/pcs2003/"
 ROME_V2 = "https://w3id.org/refmetiers/id/rome-v2/"
 SCHEME = "https://w3id.org/refmetiers/scheme/"
 
-# The 41 job type slugs, fixed by the issue (DESIGN.md §2).
-JOB_SLUGS = """administrateur-de-base-de-donnees administrateur-de-reseaux-d-entreprise administrateur-de-site
-analyste-d-exploitation analyste-fonctionnel architecte-des-systemes-d-information architecte-technique
-assistant-chef-de-projet chef-de-produit chef-de-projet consultant-en-assistance-a-la-maitrise-d-ouvrage
-consultant-en-conduite-du-changement consultant-en-technologie developpeur directeur-commercial
-directeur-de-production directeur-de-projet directeur-des-etudes directeur-des-systemes-d-information
-directeur-technique gestionnaire-de-configuration gestionnaire-de-parc-micro-informatique
-ingenieur-administrateur-systeme-et-reseaux ingenieur-commercial ingenieur-deploiement-reseaux
-ingenieur-integration ingenieur-qualite-methodes-ingenieur-validation ingenieur-securite
-ingenieur-technico-commercial integrateur-d-exploitation integrateur-web manager-de-ressources
-responsable-de-compte responsable-marketing responsable-technique-de-compte technicien-de-maintenance
-technicien-pilote-d-exploitation technicien-reseaux superviseur-hot-line support-technique
-vendeur-de-solution-informatique""".split()
 JOBS = [URIRef(JOB + slug) for slug in JOB_SLUGS]
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import JOB_SLUGS
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
@@ -22,20 +23,7 @@ BASE = "https://w3id.org/refmetiers/"
 RM = Namespace(BASE + "def#")
 SOURCE = URIRef(BASE + "source/referentiel-metiers-informatique")
 
-SLUGS = """
-administrateur-de-base-de-donnees administrateur-de-reseaux-d-entreprise administrateur-de-site
-analyste-d-exploitation analyste-fonctionnel architecte-des-systemes-d-information architecte-technique
-assistant-chef-de-projet chef-de-produit chef-de-projet consultant-en-assistance-a-la-maitrise-d-ouvrage
-consultant-en-conduite-du-changement consultant-en-technologie developpeur directeur-commercial
-directeur-de-production directeur-de-projet directeur-des-etudes directeur-des-systemes-d-information
-directeur-technique gestionnaire-de-configuration gestionnaire-de-parc-micro-informatique
-ingenieur-administrateur-systeme-et-reseaux ingenieur-commercial ingenieur-deploiement-reseaux
-ingenieur-integration ingenieur-qualite-methodes-ingenieur-validation ingenieur-securite
-ingenieur-technico-commercial integrateur-d-exploitation integrateur-web manager-de-ressources
-responsable-de-compte responsable-marketing responsable-technique-de-compte technicien-de-maintenance
-technicien-pilote-d-exploitation technicien-reseaux superviseur-hot-line support-technique
-vendeur-de-solution-informatique
-""".split()
+SLUGS = JOB_SLUGS
 
 # Section 3 of the source: the sheets of the Production family, and each one's sub-family.
 SHEETS = {

@@ -30,17 +30,16 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from refmetiers.namespaces import ESCO, bind_prefixes  # noqa: E402
+from refmetiers.namespaces import BASE, ESCO, ID, bind_prefixes  # noqa: E402
 from refmetiers.sssom import read_mapping_set  # noqa: E402
 
-BASE = "https://w3id.org/refmetiers/"
 ESCO_OCC = "http://data.europa.eu/esco/occupation/"
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 ISCO = "http://data.europa.eu/esco/isco/C"
-ROME = BASE + "id/rome/"
-ROME_APP = BASE + "id/rome-appellation/"
-PCS2020 = BASE + "id/pcs2020/"
-PCS2003 = BASE + "id/pcs2003/"
+ROME = str(ID) + "rome/"
+ROME_APP = str(ID) + "rome-appellation/"
+PCS2020 = str(ID) + "pcs2020/"
+PCS2003 = str(ID) + "pcs2003/"
 SCHEME = BASE + "scheme/"
 ESCO_OCC_SCHEME = URIRef("http://data.europa.eu/esco/concept-scheme/occupations")
 ESCO_SKILL_SCHEME = URIRef("http://data.europa.eu/esco/concept-scheme/skills")
