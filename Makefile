@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test build validate fmt bench clean
+.PHONY: serve test lint build validate fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,17 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $(LINT_STAMP)
+
+# Lint and types hold the line: ruff (rules in pyproject.toml) over the code and tests, mypy over src/.
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/mypy
 
 build: $(STAMP)
 	$(BIN)/refmetiers build
