@@ -11,9 +11,10 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import make_root
+from refmetiers.build import check_files, check_sources
 from refmetiers.cli import main
 from refmetiers.config import load_settings
-from refmetiers.validation import check_files, check_sources, render
+from refmetiers.rendering import render
 
 REPO = Path(__file__).resolve().parents[1]
 VALID = REPO / "tests" / "valid" / "example.ttl"
