@@ -131,7 +131,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
+    parser.add_argument("--root", type=Path, help="the project holding ontology/, data/, shapes/ (default: "
+                        "$REFMETIERS_ROOT, else the nearest folder at or above the current one with data/ and "
+                        "ontology/, else the reference the package carries)")
     parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
 
 
