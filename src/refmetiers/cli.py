@@ -91,10 +91,14 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .build import check_files, check_sources
-    from .rendering import render
+    from .rendering import render, render_source_error
 
     settings = _settings(args)
-    report = check_files(settings, args.files) if args.files else check_sources(settings)
+    try:
+        report = check_files(settings, args.files) if args.files else check_sources(settings)
+    except SourceError as exc:  # what cannot be read is reported in the format the caller reads
+        sys.stdout.write(render_source_error(exc, args.format, args.lang))
+        return EXIT_BAD_INPUT
     sys.stdout.write(render(report, args.format, args.lang))
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
 
@@ -208,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SourceError as exc:
         _print_error("error", str(exc))
+        if exc.messages.get("fr"):  # the contributor's language too (validate prints it in --lang)
+            _print_error("erreur", f"{exc.location()} : {exc.messages['fr']} {exc.fixes.get('fr', '')}".rstrip())
         return EXIT_BAD_INPUT
     except ConfigError as exc:
         _print_error("error", str(exc))

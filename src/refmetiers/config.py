@@ -9,7 +9,6 @@ from pathlib import Path
 from .errors import ConfigError
 from .namespaces import BASE
 
-
 # What the wheel carries of the project (ontology/, shapes/, data/), copied there by setup.py.
 BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 
@@ -72,7 +71,7 @@ class Settings:
     def dist(self) -> Path:
         return self.dist_dir if self.dist_dir is not None else self.root / "dist"
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         """A copy with the given fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
