@@ -1,7 +1,7 @@
 """The web application: ``create_app(settings)`` builds it; one module per surface.
 
 The app loads what ``build`` wrote (dist/) at startup: an in-process pyoxigraph store for the pages,
-search and dumps, and a pool of query workers (``query_service``) for client SPARQL queries.
+search and dumps, and a pool of query workers (``refmetiers.query``) for client SPARQL queries.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .. import query_service as qs
+from .. import query as qs
 from ..config import Settings
 from ..store import data_version, label_index, load_store
 
