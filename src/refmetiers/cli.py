@@ -59,7 +59,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .query import answer
+    from .query.offline import answer
 
     text = args.query
     if text.startswith("@"):
