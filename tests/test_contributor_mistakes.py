@@ -105,6 +105,7 @@ def test_a_broader_cycle_is_a_violation(project, capsys):
 
 def test_an_emptied_published_job_file_names_the_job(project, capsys):
     assert main(["build", "--root", str(project)]) == 0
+    capsys.readouterr()
     (project / "data" / "jobs" / "pupitreur.ttl").write_text("# emptied\n", encoding="utf-8")
     code, results = _validate(project, capsys)
     assert code == 1
@@ -113,6 +114,7 @@ def test_an_emptied_published_job_file_names_the_job(project, capsys):
     assert '"Pupitreur"' in result["message"] and "owl:deprecated" in result["fix"]
     # and the build refuses to publish without it, keeping the 3 job types published
     assert main(["build", "--root", str(project)]) == 1
+    capsys.readouterr()
     # deleting the file is the same mistake
     (project / "data" / "jobs" / "pupitreur.ttl").unlink()
     code, results = _validate(project, capsys)

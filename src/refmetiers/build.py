@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from .checks import SourceChecks
@@ -183,15 +183,17 @@ def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
               else parse_turtle(Path(path))) for path in paths]
     # Files of the repository's own data/ are checked against the sources as they are on disk (the
     # last build still holds their previous version, which would clash with the edited one).
-    graphs = load_sources(settings).graphs if ours else published_graphs(settings)
+    sources = load_sources(settings) if ours else None
+    graphs = sources.graphs if sources is not None else published_graphs(settings)
     published = graphs["referentiel"]  # before the files join it (`+` makes a new graph)
     for path, graph in files:
         if path not in ours:
             graphs["referentiel"] = graphs["referentiel"] + graph
-    report = validate(merge(with_entailments(graphs)), shapes)
-    if ours:  # the repository's own sources, edited: checked as the whole repository would be
-        _source_checks(report, shapes, settings, [(s.path, g) for s, g in load_sources(settings).files],
-                       whole=True)
+    # Only what the files mention can fail because of them: validate those nodes only.
+    focus = {term for _, graph in files for triple in graph for term in triple[::2] if isinstance(term, URIRef)}
+    report = validate(merge(with_entailments(graphs)), shapes, focus)
+    if sources is not None:  # the repository's own sources, edited: checked as the whole repository would be
+        _source_checks(report, shapes, settings, [(s.path, g) for s, g in sources.files], whole=True)
     else:
         _source_checks(report, shapes, settings, files, whole=False, published=published)
     locate(report, files)

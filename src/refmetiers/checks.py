@@ -126,12 +126,21 @@ class SourceChecks:
             for iri, label in published.subject_objects(SKOS.prefLabel):
                 if _own_label(iri, label):
                     definitions.setdefault(iri, []).append(((0, "", 0), str(label), None))
+        labels: dict[URIRef, set[str]] = {iri: {label for _, label, _ in found} for iri, found in definitions.items()}
+        for _, graph in self.files:
+            for iri, label in graph.subject_objects(SKOS.prefLabel):
+                if _own_label(iri, label):
+                    labels.setdefault(iri, set()).add(str(label))
+        suspects = {iri for iri, texts in labels.items() if len(texts) > 1}  # locating every label costs seconds
         for path, graph in self.files:
             for iri, label in graph.subject_objects(SKOS.prefLabel):
-                if not _own_label(iri, label):
+                if iri not in suspects or not _own_label(iri, label):
                     continue
-                where = self.locator.line(path, iri, SKOS.prefLabel, label)
                 starts = self.locator.statement_starts(path, iri)
+                spelled = self.locator.term_lines(path, label)
+                # the label's line in the block that states it (the same IRI may open several blocks)
+                line = next((n for n in spelled if any(start <= n for start in starts)), None)
+                where = Location(path, line) if line else self.locator.line(path, iri, SKOS.prefLabel, label)
                 block = max((start for start in starts if where.line is None or start <= where.line), default=0)
                 order = (1 if path.parent.name == "schemes" else 2, str(path), block)
                 definitions.setdefault(iri, []).append((order, str(label), where))

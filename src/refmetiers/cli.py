@@ -186,7 +186,6 @@ def make_parser() -> argparse.ArgumentParser:
 
     new = commands.add_parser("new", help="start a new job type or concept: a file with the next free code, "
                               "the required fields marked, close existing concepts suggested")
-    _common(new)
     what = new.add_subparsers(dest="what", required=True, metavar="job|concept")
     new_job = what.add_parser("job", help='a new job type: data/jobs/{slug}.ttl (e.g. new job "Développeur")')
     new_job.add_argument("title", help="the French title of the job type")
@@ -194,9 +193,11 @@ def make_parser() -> argparse.ArgumentParser:
     new_job.add_argument("--subfamily", help="the sub-family's slug (e.g. exploitation)")
     new_job.add_argument("--no-sheet", dest="sheet", action="store_false",
                          help="a job type named in the nomenclature, without a sheet")
+    _common(new_job)
     new_concept = what.add_parser("concept", help="a new concept added to data/schemes/ with the next free code")
     new_concept.add_argument("kind", choices=["activity", "knowhow", "knowledge", "factor", "certification"])
     new_concept.add_argument("label", help="its French preferred label")
+    _common(new_concept)
     new.set_defaults(func=cmd_new)
 
     stats = commands.add_parser("stats", help="statistics of the last build")

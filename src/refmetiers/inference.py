@@ -13,6 +13,7 @@ Two steps, each with the tool that is exact and cheap for it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 import owlrl
@@ -22,6 +23,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from .graphs import entailment_source
 from .namespaces import bind_prefixes
+from .sources import from_oxigraph
 
 # Super-properties and super-classes we do not materialise: true, but useless to a reader and
 # they would double the inferred graph (skos:note would repeat every editorial note).
@@ -125,13 +127,28 @@ def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
         size = len(store)
     new = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ GRAPH <{_ASSERTED.value}> {{ ?s ?p ?o }} }} }}")
     inferred = Graph()
-    inferred.parse(data=ox.serialize(new, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    # straight from pyoxigraph's terms: no N-Triples text to write and parse back
+    blank: dict = {}
+    inferred.addN((from_oxigraph(t.subject, blank), from_oxigraph(t.predicate, blank),
+                   from_oxigraph(t.object, blank), inferred) for t in new)  # type: ignore[union-attr]
     return inferred
+
+
+@lru_cache(maxsize=8)
+def _rules_of(ontology_ntriples: frozenset[str]) -> Rules:
+    ontology = Graph().parse(data="\n".join(ontology_ntriples), format="nt")
+    return rules_from_schema(close_schema(ontology))
+
+
+def rules_for(ontology: Graph) -> Rules:
+    """The data-level rules of ``ontology``, computed once per ontology and process (owlrl's closure of
+    the schema is a third of the entailments' time; a test session or a server validates many times)."""
+    return _rules_of(frozenset(ontology.serialize(format="nt").splitlines()))
 
 
 def infer(ontology: Graph, data: Graph) -> Graph:
     """The entailments of ``data`` under ``ontology`` that we publish, without the asserted triples."""
-    return apply_rules(data, rules_from_schema(close_schema(ontology)))
+    return apply_rules(data, rules_for(ontology))
 
 
 def with_entailments(graphs: dict[str, Graph]) -> dict[str, Graph]:

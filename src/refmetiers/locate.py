@@ -147,6 +147,11 @@ class Locator:
         """The 1-based lines of ``path`` where a statement about ``term`` opens (one per block)."""
         return [index + 1 for index in self._text(Path(path)).statement_starts(term)]
 
+    def term_lines(self, path: Path, term) -> list[int]:
+        """The 1-based lines of ``path`` that spell ``term`` (an IRI or a literal)."""
+        text = self._text(Path(path))
+        return [index + 1 for index in range(len(text.lines)) if text.find_in(index, index, term) is not None]
+
     def line(self, path: Path, subject, predicate, obj) -> Location:
         """The place in ``path`` of the triple (its object's line, else its predicate's, else its subject's)."""
         return self._line(Path(path), subject, predicate, obj)
