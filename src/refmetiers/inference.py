@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from .graphs import entailment_source
+from .graphs import ENTAILMENT_SOURCES
 from .namespaces import bind_prefixes
 from .sources import from_oxigraph
 
@@ -107,14 +107,14 @@ def rules_from_schema(schema: Graph) -> Rules:
 _ASSERTED = ox.NamedNode("urn:refmetiers:asserted")
 
 
-def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
-    """Run ``rules`` over ``data`` to a fixpoint; return only the new triples.
+def apply_rules(data: Graph | bytes, rules: Rules, max_rounds: int = 50) -> Graph:
+    """Run ``rules`` over ``data`` (a graph, or its N-Triples) to a fixpoint; return only the new triples.
 
     The rules work on the default graph; a copy of the data in a named graph lets the store itself
     tell the new triples from the asserted ones, so only the (small) difference comes back to rdflib.
     """
     store = ox.Store()
-    text = data.serialize(format="nt", encoding="utf-8")
+    text = data if isinstance(data, bytes) else data.serialize(format="nt", encoding="utf-8")
     store.bulk_load(text, ox.RdfFormat.N_TRIPLES)
     store.bulk_load(text, ox.RdfFormat.N_TRIPLES, to_graph=_ASSERTED)
     updates = rules.as_sparql()
@@ -153,6 +153,9 @@ def infer(ontology: Graph, data: Graph) -> Graph:
 
 def with_entailments(graphs: dict[str, Graph]) -> dict[str, Graph]:
     """``graphs`` (the asserted named graphs) plus graph `inferred`, computed from them."""
-    inferred = infer(graphs["ontology"], entailment_source(graphs))
+    # The entailment source as N-Triples, graph by graph: merging the graphs in rdflib first cost more
+    # than the rules (the store merges them on loading).
+    source = b"".join(graphs[name].serialize(format="nt", encoding="utf-8") for name in ENTAILMENT_SOURCES)
+    inferred = apply_rules(source, rules_for(graphs["ontology"]))
     bind_prefixes(inferred)
     return {**graphs, "inferred": inferred}
