@@ -115,10 +115,9 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .build import build_if_stale
     from .web import create_app
+    from .web.server import run
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port)
     freshness = build_if_stale(settings)
@@ -130,7 +129,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                      f"serving the previous build in {settings.dist}")
     app = create_app(settings)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.access_log)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        _print_error("warning", f"--host {settings.host}: the endpoint, pages and dumps are open to every machine "
+                     "that can reach this address, without TLS; put a reverse proxy with TLS in front for a public "
+                     "service / le service est ouvert à toute machine qui atteint cette adresse, sans TLS")
+    run(app, settings.host, settings.port, log_level=args.log_level, access_log=args.access_log,
+        read_timeout_s=settings.read_timeout_s)
     return EXIT_OK
 
 
