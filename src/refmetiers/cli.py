@@ -166,6 +166,17 @@ def cmd_site(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    settings = _settings(args)
+    result = publish(settings.dist, args.to)
+    for graph, count in result.graphs.items():
+        print(f"{graph}: {count} triples")
+    print(f"published {result.triples} triples in {len(result.graphs)} graphs to {args.to}")
+    return EXIT_OK
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
     parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
@@ -241,6 +252,14 @@ def make_parser() -> argparse.ArgumentParser:
     site.add_argument("--public-url", help="where the site is published: writes server/w3id.htaccess redirecting "
                       "the persistent IRIs there")
     site.set_defaults(func=cmd_site)
+
+    publish = commands.add_parser("publish", help="load the last build into a triple store (SPARQL 1.1 Graph Store "
+                                  "Protocol: each named graph replaced, then read back and counted)")
+    _common(publish)
+    publish.add_argument("--to", required=True, metavar="URL",
+                         help="the store's Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                         "http://host:3030/ds/data (Fuseki); http://user:password@host/… for basic auth")
+    publish.set_defaults(func=cmd_publish)
     return parser
 
 
