@@ -138,6 +138,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from .site import SiteOptions, write_site
+
+    settings = _settings(args)
+    if dist_is_stale(settings):
+        cmd_build(args)
+    options = SiteOptions(listen=args.listen, server_name=args.server_name, upstreams=tuple(args.upstream),
+                          cache=args.cache, public_url=args.public_url)
+    result = write_site(settings, args.out, options)
+    print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) for {result.resources} IRIs to {result.out} "
+          f"(data version {result.data_version}); nginx: {result.out / 'server' / 'nginx.conf'}, "
+          f"Apache: {result.out / '.htaccess'}")
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    settings = _settings(args)
+    result = publish(settings.dist, args.to)
+    for graph, count in result.graphs.items():
+        print(f"{graph}: {count} triples")
+    print(f"published {result.triples} triples in {len(result.graphs)} graphs to {args.to}")
+    return EXIT_OK
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="the project holding ontology/, data/, shapes/ (default: "
                         "$REFMETIERS_ROOT, else the nearest folder at or above the current one with data/ and "
@@ -201,6 +227,28 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log every request")
     serve.set_defaults(func=cmd_serve)
+
+    site = commands.add_parser("site", help="write the static publication (every IRI's representations, dumps, "
+                               "search index) and the nginx, Apache and w3id rules that negotiate it")
+    _common(site)
+    site.add_argument("out", type=Path, metavar="OUT", help="the folder to write (replaced as a whole)")
+    site.add_argument("--listen", default="8080", help="nginx `listen` value (default 8080)")
+    site.add_argument("--server-name", default="_", help="nginx `server_name` (default _)")
+    site.add_argument("--upstream", action="append", default=[], metavar="URL",
+                      help="http://HOST:PORT of a `refmetiers serve` answering /sparql, /search and the other dynamic "
+                      "routes; repeat it for replicas (nginx balances them)")
+    site.add_argument("--cache", action="store_true", help="put nginx's proxy_cache in front of the upstreams")
+    site.add_argument("--public-url", help="where the site is published: writes server/w3id.htaccess redirecting "
+                      "the persistent IRIs there")
+    site.set_defaults(func=cmd_site)
+
+    publish = commands.add_parser("publish", help="load the last build into a triple store (SPARQL 1.1 Graph Store "
+                                  "Protocol: each named graph replaced, then read back and counted)")
+    _common(publish)
+    publish.add_argument("--to", required=True, metavar="URL",
+                         help="the store's Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                         "http://host:3030/ds/data (Fuseki); http://user:password@host/… for basic auth")
+    publish.set_defaults(func=cmd_publish)
     return parser
 
 
