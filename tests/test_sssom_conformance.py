@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
 
+from conftest import FIXTURES, REPO
 from refmetiers.sssom import read_mapping_set
 
 SETS = sorted((REPO / "data" / "mappings").glob("*.sssom.tsv"))
