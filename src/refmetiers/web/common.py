@@ -149,8 +149,24 @@ def media_type_of_request(request: Request) -> tuple[str, str | None]:
     return media_type_and_charset(request.headers.get("content-type"))
 
 
+# Every method each path answers (for the Allow header of a 405: each method is its own route).
+ROUTE_METHODS: dict[str, set[str]] = {}
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods some route registered with ``add_route`` answers at ``path``."""
+    from starlette.routing import compile_path
+
+    methods: set[str] = set()
+    for template, answered in ROUTE_METHODS.items():
+        if compile_path(template)[0].match(path):
+            methods |= answered
+    return sorted(methods)
+
+
 def add_route(api, path: str, endpoint, methods: list[str], **options) -> None:
     """Register ``endpoint`` once per method, each with its own OpenAPI operation id; HEAD stays out of the schema."""
+    ROUTE_METHODS.setdefault(path, set()).update(methods)
     name = options.pop("name", None) or path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace(
         "}", "").replace(":", "_") or "home"
     for method in methods:
