@@ -139,11 +139,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
+    from .build import build_if_stale
     from .site import SiteOptions, write_site
 
     settings = _settings(args)
-    if dist_is_stale(settings):
-        cmd_build(args)
+    freshness = build_if_stale(settings)
+    if freshness.failure is not None:
+        raise freshness.failure
     options = SiteOptions(listen=args.listen, server_name=args.server_name, upstreams=tuple(args.upstream),
                           cache=args.cache, public_url=args.public_url)
     result = write_site(settings, args.out, options)
