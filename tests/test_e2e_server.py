@@ -317,3 +317,63 @@ def _children(pid: int) -> list[int]:
         if parent == pid and b"spawn_main" in cmdline:
             found.append(int(entry.name))
     return sorted(found)
+
+
+# --- a rebuild under the running server ----------------------------------------------------------------
+
+def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
+    import shutil
+    import threading
+
+    from refmetiers.build import build
+    from refmetiers.config import load_settings
+
+    copy = tmp_path_factory.mktemp("rebuild") / "root"
+    shutil.copytree(root, copy)
+    running = Server(copy)
+    label = f"SELECT ?l WHERE {{ <{BASE}id/job/developpeur> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "\
+            "FILTER(lang(?l) = 'fr') }"
+    try:
+        running.wait_ready()
+        url = running.url
+        old_version = httpx.get(url + "/readyz").json()["data_version"]
+        old = httpx.get(url + "/sparql", params={"query": label}, headers={"Accept": "application/sparql-results+json"})
+        assert old.json()["results"]["bindings"][0]["l"]["value"] == "Développeur"
+        failures, stop = [], threading.Event()
+
+        def hammer():
+            with httpx.Client(timeout=60) as client:
+                while not stop.is_set():
+                    for path, params in (("/sparql", {"query": label}), ("/dumps/refmetiers.nt", None),
+                                         ("/id/job/developpeur", {"format": "ttl"}), ("/search", {"q": "dév"})):
+                        response = client.get(url + path, params=params)
+                        if response.status_code != 200:
+                            failures.append((path, response.status_code, response.text[:200]))
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        jobs = copy / "data" / "jobs" / "jobs.ttl"
+        jobs.write_text(jobs.read_text(encoding="utf-8").replace('"Développeur"@fr', '"Développeuse"@fr'),
+                        encoding="utf-8")
+        build(load_settings(environ={}, root=copy, dist_dir=copy / "dist"))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and httpx.get(url + "/readyz").json()["data_version"] == old_version:
+            time.sleep(0.2)
+        time.sleep(1.0)  # the hammer goes on across the switch
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+        assert failures == []
+        assert httpx.get(url + "/readyz").json()["data_version"] != old_version
+        answers = {httpx.get(url + "/sparql", params={"query": label}).json()["results"]["bindings"][0]["l"]["value"]
+                   for _ in range(10)}
+        assert answers == {"Développeuse"}  # every worker serves the new build
+        assert '"Développeuse"@fr' in httpx.get(url + "/id/job/developpeur", params={"format": "ttl"}).text
+        assert '"Développeuse"@fr' in httpx.get(url + "/dumps/refmetiers.nt").text
+        again = httpx.get(url + "/sparql", params={"query": label}, headers={
+            "Accept": "application/sparql-results+json", "If-None-Match": old.headers["etag"]})
+        assert again.status_code == 200 and again.headers["etag"] != old.headers["etag"]
+        assert "Traceback" not in running.output()
+    finally:
+        running.stop()
