@@ -17,7 +17,6 @@ from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
-from .reload import pinned_reader
 
 LISTING = (formats.HTML, formats.JSON)
 VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -150,3 +149,18 @@ def router(context) -> APIRouter:
 
 
 __all__ = ["router", "scan", "CHECKSUMS_FILE"]
+
+
+def pinned_reader(fd: int, size: int, chunk: int = 1 << 16):
+    """The ``size`` bytes of the open file ``fd`` from the start, read on a descriptor of its own."""
+    own = os.dup(fd)
+    try:
+        offset = 0
+        while offset < size:
+            data = os.pread(own, min(chunk, size - offset), offset)
+            if not data:
+                break
+            offset += len(data)
+            yield data
+    finally:
+        os.close(own)

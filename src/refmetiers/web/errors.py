@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from .. import query as qs
 from ..errors import ConfigError, RefmetiersError
+from .routes import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ async def handle_http_exception(request: Request, exc: StarletteHTTPException) -
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         # Each method is its own route (one OpenAPI operation each): Starlette's Allow names only the first.
-        from .common import allowed_methods
-
         headers["Allow"] = ", ".join(allowed_methods(request.url.path))
     return error_response(request, exc.status_code, str(exc.detail), "HTTPException", headers)
 

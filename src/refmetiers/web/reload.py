@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 from pathlib import Path
 
 from ..store import QUADS_FILE, data_version, load_store
+from .dumps import close_files, scan
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,6 @@ def build_identity(dist: Path) -> tuple[int, int] | None:
 
 async def reload(context) -> bool:
     """Load the build now in ``context.settings.dist`` and switch to it; return whether it switched."""
-    from .dumps import close_files, scan
-
     dist = context.settings.dist
     async with context.reload_lock:
         identity = build_identity(dist)
@@ -86,18 +84,3 @@ async def watch(context) -> None:
                 raise
             except Exception:  # noqa: BLE001 - the watcher must outlive one bad build
                 log.exception("reloading the build failed")
-
-
-def pinned_reader(fd: int, size: int, chunk: int = 1 << 16):
-    """The ``size`` bytes of the open file ``fd`` from the start, read on a descriptor of its own."""
-    own = os.dup(fd)
-    try:
-        offset = 0
-        while offset < size:
-            data = os.pread(own, min(chunk, size - offset), offset)
-            if not data:
-                break
-            offset += len(data)
-            yield data
-    finally:
-        os.close(own)
