@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-servers lint build validate fmt bench clean
+.PHONY: serve test test-servers test-clients lint build validate fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test-servers: $(STAMP) $(SSSOM_STAMP)
 		apt-get -o DPkg::Lock::Timeout=600 update -q && \
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light; }
 	test -x $(BIN)/oxigraph
+
+# Java and Node SPARQL clients against the real server: Apache Jena rsparql (Debian libapache-jena-java) and
+# Comunica 5 on Node 22 (npm), installed into .clients/ by tests/clients/install.sh. Needs root for apt.
+test-clients: $(STAMP)
+	tests/clients/install.sh
+	REFMETIERS_REQUIRE_CLIENTS=1 $(BIN)/python -m pytest tests/clients -q
 
 LINT_STAMP := $(VENV)/.installed-lint
 

@@ -216,7 +216,7 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
     """Ask the web application, in process, for every representation, and write each to ``staging``."""
     import httpx
 
-    from .. import query_service as qs
+    from .. import query as qs
     from . import create_app
     from .dumps import LISTING, VOID_OFFER
     from .resources import OFFERED
