@@ -87,8 +87,9 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
     result = BuildResult(graphs, report, seconds=seconds)
     if write:
         start = time.perf_counter()
+        mapping_sets = [source.path for source, _ in sources.files if source.path.name.endswith(".sssom.tsv")]
         result.files = write_dist(settings.dist, graphs, base=settings.base_iri, version=settings.version,
-                                  validation_report=report.graph)
+                                  validation_report=report.graph, mapping_sets=mapping_sets)
         seconds["write"] = time.perf_counter() - start
     return result
 

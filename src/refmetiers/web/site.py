@@ -216,7 +216,7 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
     """Ask the web application, in process, for every representation, and write each to ``staging``."""
     import httpx
 
-    from .. import query_service as qs
+    from .. import query as qs
     from . import create_app
     from .dumps import LISTING, VOID_OFFER
     from .resources import OFFERED
@@ -287,7 +287,9 @@ def _error_bodies() -> dict[int, dict]:
 
 
 def _types_block(offered_sets) -> str:
-    lines = {}
+    # Every extension of the format registry (dumps such as the crosswalk CSV and the SSSOM TSV files need
+    # theirs), then the offered sets, whose choice wins where two formats share an extension.
+    lines = {fmt.extension: fmt.media_type for fmt in formats.FORMATS}
     for offered in offered_sets:
         for fmt in offered:
             lines[fmt.extension] = fmt.media_type
