@@ -24,7 +24,7 @@ EXPECTED_FILES = {
     "refmetiers.ttl", "refmetiers.nt", "refmetiers.jsonld", "refmetiers.rdf",
     "refmetiers-reference.ttl", "refmetiers-reference.nt",
     "refmetiers-full.ttl", "refmetiers-full.nt", "refmetiers-full.jsonld",
-    "refmetiers.trig", "refmetiers.nq",
+    "refmetiers.trig", "refmetiers.nq", "refmetiers-crosswalk.csv",
 }
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}
 
