@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
@@ -127,13 +127,31 @@ def alternates(path: str, offered: tuple[formats.Format, ...], current: formats.
 
 @dataclass
 class Link:
-    """A link to a resource, as the templates show it."""
+    """A link to a resource, as the templates show it: its label in the page language where there is one
+    (``lang`` says which language the label is in), and whether the resource is deprecated."""
 
     href: str
     label: str
-    label_en: str | None = None
+    lang: str = ""
     iri: str = ""
-    extra: dict = field(default_factory=dict)
+    deprecated: bool = False
+    note: str = ""
+
+
+def pick_label(names: dict[str, str], lang: str) -> tuple[str, str] | None:
+    """The label in ``lang``, else an untagged one, else French, else any; with its language.
+
+    >>> pick_label({"fr": "Développeur", "en": "Developer"}, "en")
+    ('Developer', 'en')
+    >>> pick_label({"fr": "Développeur"}, "en")
+    ('Développeur', 'fr')
+    """
+    for key in (lang, "", "fr", "en"):
+        if names.get(key):
+            return names[key], key
+    for key, value in names.items():
+        return value, key
+    return None
 
 
 def local_href(iri: str, base: str) -> str:
