@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import json
 
 import pyoxigraph as ox
@@ -25,6 +26,13 @@ def client(tmp_path_factory):
     root = build_fixture(tmp_path_factory.mktemp("resources"))
     with TestClient(create_app(settings_for(root))) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def forget_language(client):
+    """``?lang=`` sets a cookie on the shared client; each test starts without it."""
+    yield
+    client.cookies.clear()
 
 
 @pytest.mark.parametrize("accept,media_type,parser", [
@@ -129,22 +137,57 @@ def text_of(page: str) -> str:
     return html.unescape(page)
 
 
+def article(page: str) -> str:
+    """The page's article, pictures left out."""
+    body = page[page.index("<article"):page.index("</article>")]
+    return re.sub(r"<figure.*?</figure>", "", body, flags=re.S)
+
+
 def test_job_page_reads_like_its_sheet(client):
     page = text_of(client.get(DBA_PATH, headers={"Accept": BROWSER}).text)
-    order = ["Administrateur de base de données", "Database administrator", "Appellations couramment utilisées",
-             "Gestionnaire de données", "Description synthétique", "Il assure le fonctionnement optimal",
+    order = ["Administrateur de base de données", "Production", "Exploitation", "Description synthétique",
+             "Il assure le fonctionnement optimal", "Appellations couramment utilisées", "Gestionnaire de données",
              "Activités principales", "Administrer les bases de données", "Activités accessoires",
              "Former les utilisateurs", "Savoir-faire spécifique", "Optimiser les requêtes",
              "Connaissances spécifiques", "Langage SQL", "Compétences comportementales", "Esprit d'entreprendre",
-             "Force de proposition", "Prérequis", "Une expérience de deux ans", "Bac+2", "Bac+5",
-             "Variabilité et particularités", "Taille de l'entreprise", "Emplois-types de proximité",
-             "Administrateur système", "Métiers du conseil", "Codes ROME", "Code ROME 32331",
-             "Liens vers d'autres référentiels", "Gestionnaire de base de données"]
+             "niveau 2", "Force de proposition", "Prérequis", "Une expérience de deux ans", "Bac+2", "niveau CEC 5",
+             "Bac+5", "niveau CEC 7", "Variabilité et particularités", "Taille de l'entreprise",
+             "Emplois-types de proximité", "Administrateur système", "Métiers du conseil", "Codes ROME",
+             "Code ROME 32331", "Codes et liens vers d'autres référentiels", "Gestionnaire de base de données",
+             "Déduit par la construction"]
     positions = [page.find(text) for text in order]
-    assert all(p >= 0 for p in positions), [t for t, p in zip(order, positions) if p < 0]
+    assert all(p >= 0 for p in positions), [t for t, p in zip(order, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
-    # English labels beside the French ones
-    assert "Tune queries" in page and "SQL language" in page and "Entrepreneurial spirit" in page
+    # One language: the French page shows no English label, and says it is French
+    assert '<html lang="fr">' in page
+    for english in ("Tune queries", "SQL language", "Entrepreneurial spirit", "Database administrator"):
+        assert english not in page
+
+
+def test_job_page_in_english(client):
+    page = text_of(client.get(DBA_PATH, params={"lang": "en"}, headers={"Accept": BROWSER}).text)
+    assert '<html lang="en">' in page
+    for english in ("Database administrator", "Tune queries", "SQL language", "Entrepreneurial spirit",
+                    "Main activities", "Know-how", "Inferred by the build"):
+        assert english in page, english
+    assert "Optimiser les requêtes" not in page and "Activités principales" not in page
+    # A text the data gives in French only keeps its language, marked
+    assert '<p lang="fr">Il assure le fonctionnement optimal' in page
+
+
+def test_job_page_shows_nothing_twice_and_keeps_inferred_facts_apart(client):
+    page = client.get(DBA_PATH, headers={"Accept": BROWSER}).text
+    body = article(page)
+    hrefs = re.findall(r'href="(/id/[^"#?]+)"', body)
+    repeated = sorted({h for h in hrefs if hrefs.count(h) > 1})
+    assert repeated == [], repeated
+    assert "Autres propriétés" not in body
+    inferred = body[body.index('id="inferred"'):]
+    asserted = body[:body.index('id="inferred"')]
+    # the inverse and closure triples the build adds (skos:related, esco:relatedEssentialSkill …) repeat the
+    # sheet and are not shown; what is left in the inferred block is new to the page
+    assert "relatedEssentialSkill" not in body and "broaderTransitive" not in body
+    assert "schema:Occupation" in inferred and "schema:Occupation" not in asserted
 
 
 def test_job_page_links_every_concept_to_its_page(client):
@@ -160,7 +203,7 @@ def test_job_page_links_every_concept_to_its_page(client):
 
 def test_concept_page_lists_the_jobs_that_need_it(client):
     page = text_of(client.get("/id/knowhow/SF001", headers={"Accept": BROWSER}).text)
-    assert "Diagnostiquer un incident" in page and "Diagnose an incident" in page
+    assert "Diagnostiquer un incident" in page and "Diagnose an incident" not in page
     assert "Cité par" in page
     for job in ("Administrateur de base de données", "Technicien d'exploitation", "Administrateur système"):
         assert job in page

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import HTMLResponse
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse
 
 from .. import query_service as qs
 from ..config import Settings

@@ -27,7 +27,7 @@ class Params:
         self.pairs = list(pairs or [])
 
     @classmethod
-    def parse(cls, raw: bytes, charset: str = "utf-8") -> "Params":
+    def parse(cls, raw: bytes, charset: str = "utf-8") -> Params:
         try:
             text = raw.decode("ascii") if charset.lower() in ("utf-8", "utf8") else raw.decode(charset)
         except UnicodeDecodeError:
@@ -42,7 +42,7 @@ class Params:
         except UnicodeDecodeError as exc:
             raise BadRequest(f"a parameter is not valid UTF-8 once percent-decoded: {exc.reason}") from None
 
-    def extend(self, other: "Params") -> None:
+    def extend(self, other: Params) -> None:
         self.pairs += other.pairs
 
     def all(self, name: str) -> list[str]:

@@ -222,6 +222,10 @@ class View:
                 continue
             if any(isinstance(o, ox.Literal) and o.language == self.lang for o in objects):
                 objects = [o for o in objects if self._literal_wanted(o)]
+            # Nothing twice: a concept the page already shows (the family path, an earlier section) is left out.
+            objects = [o for o in objects if not (isinstance(o, ox.NamedNode) and o.value in self.shown)]
+            if not objects:
+                continue
             values = sorted((self.value(o) for o in objects), key=_sort_key)
             rows.append({"predicate": self.link(ox.NamedNode(predicate)), "values": values})
         return rows

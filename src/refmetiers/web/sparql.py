@@ -11,11 +11,19 @@ from starlette.responses import Response
 
 from .. import formats
 from .. import query_service as qs
+from ..errors import RefmetiersError
 from ..store import TURTLE_PREFIXES
 from .common import (
-    add_route, content_type, local_href, etag, media_type_of_request, not_modified, Params, query_params, read_body,
+    Params,
+    add_route,
+    content_type,
+    etag,
+    local_href,
+    media_type_of_request,
+    not_modified,
+    query_params,
+    read_body,
 )
-from ..errors import RefmetiersError
 from .errors import BadRequest, NotReady, UnsupportedMediaType, status_of
 from .html import query_error_view, render
 
