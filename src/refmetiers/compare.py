@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from .describe import labels_of
 from .namespaces import PREFIXES
+from .store import solutions
 
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 
@@ -22,10 +23,10 @@ SKILLS_QUERY = """SELECT DISTINCT ?job ?skill ?kind ?via WHERE {
   UNION { ?job rm:requiredKnowledge ?skill BIND("knowledge" AS ?kind) }
   UNION { ?job rm:requiredKnowHow|rm:requiredKnowledge ?via .
           ?via skos:exactMatch|skos:closeMatch|skos:broadMatch|skos:narrowMatch|skos:relatedMatch ?skill .
-          FILTER(STRSTARTS(STR(?skill), "%s")) BIND("esco" AS ?kind) }
+          FILTER(STRSTARTS(STR(?skill), "ESCO_SKILL")) BIND("esco" AS ?kind) }
   UNION { ?job skos:exactMatch|skos:closeMatch ?via . ?via a esco:Occupation ; esco:relatedEssentialSkill ?skill .
           BIND("esco" AS ?kind) }
-}""" % ESCO_SKILL
+}""".replace("ESCO_SKILL", ESCO_SKILL)
 JOB_TYPE = ox.NamedNode(PREFIXES["rm"] + "JobType")
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 
@@ -91,7 +92,7 @@ def is_job(store: ox.Store, iri: str) -> bool:
 def skills_of(store: ox.Store, job: str) -> dict[str, Skill]:
     """The skills of ``job``, ours and ESCO's, by IRI."""
     found: dict[str, tuple[str, set[str]]] = {}
-    for row in store.query(SKILLS_QUERY, use_default_graph_as_union=True, prefixes=PREFIXES,
+    for row in solutions(store, SKILLS_QUERY, use_default_graph_as_union=True, prefixes=PREFIXES,
                            substitutions={ox.Variable("job"): ox.NamedNode(job)}):
         kind, via = found.setdefault(row["skill"].value, (row["kind"].value, set()))
         if row["via"] is not None:
@@ -131,7 +132,7 @@ def closest_jobs(store: ox.Store, job: str, limit: int = 5) -> list[tuple[str, i
       ?job rm:requiredKnowHow|rm:requiredKnowledge ?skill .
       ?other rm:requiredKnowHow|rm:requiredKnowledge ?skill ; a rm:JobType .
       FILTER(?other != ?job)
-    } GROUP BY ?job ?other ORDER BY DESC(?n) STR(?other) LIMIT %d""" % limit
+    } GROUP BY ?job ?other ORDER BY DESC(?n) STR(?other) LIMIT """ + str(int(limit))
     return [(row["other"].value, int(row["n"].value))
-            for row in store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES,
+            for row in solutions(store, query, use_default_graph_as_union=True, prefixes=PREFIXES,
                                    substitutions={ox.Variable("job"): ox.NamedNode(job)})]

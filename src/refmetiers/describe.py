@@ -24,6 +24,8 @@ DCTERMS_TITLE = ox.NamedNode(PREFIXES["dcterms"] + "title")
 LABEL_PREDICATES = (PREF_LABEL, RDFS_LABEL, DCTERMS_TITLE)
 ANNOTATED_SOURCE = ox.NamedNode(OWL + "annotatedSource")
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
 # Facts of the resources a page links to that the page shows beside their label.
 LINKED_FACTS = (RM + "eqfLevel", RM + "frenchQualificationLevel", SKOS + "notation", OWL + "deprecated")
 
@@ -50,7 +52,7 @@ class Description:
     incoming: list[tuple[str, str, bool]] = field(default_factory=list)  # (predicate, subject, inferred only)
     label_source: list[ox.Triple] = field(default_factory=list)
     mappings: dict[tuple[str, str], MappingRecord] = field(default_factory=dict)  # (predicate, target) → record
-    linked: dict[str, dict[str, list[ox.Term]]] = field(default_factory=dict)
+    linked: dict[str, dict[str, list[Term]]] = field(default_factory=dict)
 
     def label(self, iri: str, lang: str = "fr") -> str | None:
         names = self.labels.get(iri, {})
@@ -100,9 +102,12 @@ def _mapping_records(store: ox.Store, node: ox.NamedNode) -> dict[tuple[str, str
     records = {}
     for quad in store.quads_for_pattern(None, ANNOTATED_SOURCE, node, None):
         record = quad.subject
+        if not isinstance(record, ox.NamedNode):
+            continue
         values: dict[str, str] = {}
         for q in store.quads_for_pattern(record, None, None, None):
-            values.setdefault(q.predicate.value, q.object.value)
+            if not isinstance(q.object, ox.Triple):
+                values.setdefault(q.predicate.value, q.object.value)
         predicate, target = values.get(OWL + "annotatedProperty"), values.get(OWL + "annotatedTarget")
         if predicate and target:
             records[(predicate, target)] = MappingRecord(
@@ -158,7 +163,7 @@ def describe(store: ox.Store, iri: str, *, base: str, incoming_limit: int = 500)
             if other in objects:  # the labels of what it links to travel with it (not of who links to it)
                 description.label_source += statements
         if other in objects:
-            facts: dict[str, list[ox.Term]] = {}
+            facts: dict[str, list[Term]] = {}
             for predicate in LINKED_FACTS:
                 values = sorted({q.object for q in store.quads_for_pattern(other_node, ox.NamedNode(predicate), None,
                                                                              None)}, key=str)

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from .describe import labels_of
 from .namespaces import PREFIXES
+from .store import solutions
 
 SKOS = PREFIXES["skos"]
 
@@ -59,36 +60,46 @@ LABELS_QUERY = f"""SELECT DISTINCT ?c ?l ?pref WHERE {{
   {{ ?c <{SKOS}prefLabel> ?l BIND(true AS ?pref) }} UNION {{ ?c <{SKOS}altLabel> ?l BIND(false AS ?pref) }}
   FILTER(isIRI(?c))
 }}"""
-# A concept's most specific class (not skos:Concept), or else its scheme.
-KINDS_QUERY = f"""SELECT ?c (MIN(STR(?class)) AS ?type) (MIN(STR(?scheme)) AS ?in) WHERE {{
+# The classes (other than skos:Concept) and the schemes of every labelled concept.
+KINDS_QUERY = f"""SELECT DISTINCT ?c ?class ?scheme WHERE {{
   ?c <{SKOS}prefLabel> ?l .
-  OPTIONAL {{ ?c a ?class FILTER(?class != <{SKOS}Concept> && ?class != <{SKOS}ConceptScheme>
-                                && !STRSTARTS(STR(?class), "https://schema.org/")) }}
-  OPTIONAL {{ ?c <{SKOS}inScheme> ?scheme }}
+  {{ ?c a ?class FILTER(?class != <{SKOS}Concept> && ?class != <{SKOS}ConceptScheme>) }}
+  UNION {{ ?c <{SKOS}inScheme> ?scheme }}
   FILTER(isIRI(?c))
-}} GROUP BY ?c"""
+}}"""
 
 
-def label_index(store: ox.Store) -> LabelIndex:
-    """Every preferred and alternative label of the store, normalised for search, and each concept's kind."""
+def label_index(store: ox.Store, own: str = "") -> LabelIndex:
+    """Every preferred and alternative label of the store, normalised for search, and each concept's kind:
+    its class in our ontology (IRIs starting with ``own``), else another labelled class, else its scheme."""
     entries = []
-    for row in store.query(LABELS_QUERY, use_default_graph_as_union=True):
+    for row in solutions(store, LABELS_QUERY, use_default_graph_as_union=True):
         label = row["l"]
         entries.append(LabelEntry(row["c"].value, label.value, label.language or "", row["pref"].value == "true",
                                   normalise(label.value)))
-    kinds: dict[str, Kind] = {}
     names: dict[str, Kind | None] = {}
-    for row in store.query(KINDS_QUERY, use_default_graph_as_union=True):
-        source = row["type"] or row["in"]
-        if source is None:
-            continue
-        if source.value not in names:
-            found = labels_of(store, ox.NamedNode(source.value))
-            names[source.value] = Kind(source.value, found.get("fr") or found.get("") or found.get("en") or "",
-                                       found.get("en") or found.get("") or found.get("fr") or "") if found else None
-        kind = names[source.value]
-        if kind is not None:
-            kinds[row["c"].value] = kind
+
+    def kind_of(iri: str) -> Kind | None:
+        if iri not in names:
+            found = labels_of(store, ox.NamedNode(iri))
+            names[iri] = Kind(iri, found.get("fr") or found.get("") or found.get("en") or "",
+                              found.get("en") or found.get("") or found.get("fr") or "") if found else None
+        return names[iri]
+
+    candidates: dict[str, list[tuple[int, str]]] = {}
+    for row in solutions(store, KINDS_QUERY, use_default_graph_as_union=True):
+        if row["class"] is not None:
+            rank = 0 if own and row["class"].value.startswith(own) else 1
+            candidates.setdefault(row["c"].value, []).append((rank, row["class"].value))
+        if row["scheme"] is not None:
+            candidates.setdefault(row["c"].value, []).append((2, row["scheme"].value))
+    kinds: dict[str, Kind] = {}
+    for concept, options in candidates.items():
+        for _, iri in sorted(options):
+            kind = kind_of(iri)
+            if kind is not None:
+                kinds[concept] = kind
+                break
     return LabelIndex(entries, kinds)
 
 
@@ -126,7 +137,8 @@ def search(index: LabelIndex, text: str, own: str = "") -> list[tuple[LabelEntry
         rank = _match(key, entry.key)
         if rank is None:
             continue
-        score = (rank, not entry.iri.startswith(own), not entry.preferred, entry.lang != "fr", len(entry.key), entry.key)
+        score = (rank, not entry.iri.startswith(own), not entry.preferred, entry.lang != "fr", len(entry.key),
+                 entry.key)
         if entry.iri not in best or score < best[entry.iri][0]:
             best[entry.iri] = (score, entry)
     ranked = sorted(best.values(), key=lambda item: (item[0], item[1].iri))

@@ -25,6 +25,14 @@ def load_store(dist: Path) -> ox.Store:
     return store
 
 
+def solutions(store: ox.Store, query: str, **options) -> ox.QuerySolutions:
+    """The solutions of a SELECT (``options`` as ``Store.query`` takes them)."""
+    result = store.query(query, **options)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("not a SELECT query")
+    return result
+
+
 def select(store: ox.Store, query: str) -> list[dict[str, ox.Term]]:
     """Run a SELECT over the union of the named graphs; rows as ``{variable: term}``."""
     solutions = store.query(query, use_default_graph_as_union=True)

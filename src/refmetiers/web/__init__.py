@@ -87,7 +87,7 @@ class Context:
         """The label index for /search, built on first use (it is not needed to answer queries)."""
         with self._index_lock:
             if self.index is None:
-                self.index = label_index(self.store)
+                self.index = label_index(self.store, own=self.base + "def#")
         return self.index
 
     @property

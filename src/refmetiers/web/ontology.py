@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..describe import Description, labels_of
+from ..describe import Description, Term, labels_of
 from ..namespaces import GRAPH_NAMES, PREFIXES, graph_iri
 from .common import Link, local_href, pick_label
 from .html import render
@@ -45,12 +45,12 @@ def terms(store: ox.Store, base: str, lang: str) -> list[dict]:
     ontology = base + "def#"
     out = []
     for kind, anchor, fr, en in KINDS:
-        entries = []
+        entries: list[dict] = []
         for quad in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(kind), graph):
             iri = quad.subject.value
             if not iri.startswith(ontology):
                 continue
-            facts: dict[str, list[ox.Term]] = {}
+            facts: dict[str, list[Term]] = {}
             for q in store.quads_for_pattern(quad.subject, None, None, graph):
                 facts.setdefault(q.predicate.value, []).append(q.object)
             labels = {o.language or "": o.value for o in facts.get(RDFS + "label", []) if isinstance(o, ox.Literal)}
@@ -73,7 +73,7 @@ def terms(store: ox.Store, base: str, lang: str) -> list[dict]:
 
 
 def ontology_page(context, request: Request, description: Description, lang: str, headers: dict) -> Response:
-    facts: dict[str, list[ox.Term]] = {}
+    facts: dict[str, list[Term]] = {}
     for triple in description.triples:
         if triple.subject.value == description.iri:
             facts.setdefault(triple.predicate.value, []).append(triple.object)

@@ -83,7 +83,8 @@ def router(context) -> APIRouter:
         headers = {"Vary": "Accept, Accept-Language"}
         if fmt is formats.HTML:
             return render(context, request, "search.html", headers=headers, lang=lang, q=text, results=results,
-                          first=(page - 1) * limit + 1, **paging)
+                          first=(page - 1) * limit + 1, total=total, next=paging["next"],
+                          previous=paging["previous"])
         body = {"q": text, **paging, "count": len(results), "results": results}
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json", headers=headers)
 
