@@ -149,8 +149,10 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         # Swagger UI from our own static files (vendored from npm swagger-ui-dist): /docs works offline.
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="refmetiers API",
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="refmetiers API",
                                    swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
                                    swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg")
+        # The API is documented in English: say so (FastAPI's page names no language).
+        return HTMLResponse(bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1))
     return app

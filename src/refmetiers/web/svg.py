@@ -33,8 +33,11 @@ def _text(node: Node, x: float, y: float, page_lang: str, anchor: str = "start",
 
 
 def _svg(width: float, height: float, title: str, body: list[str], css: str) -> Markup:
+    # A picture holding links is a group (its links stay reachable by keyboard and screen readers); one without
+    # links is an image.
+    role = "group" if any("<a href" in part for part in body) else "img"
     return Markup(f'<svg class="{css}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-                  f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(title)}">'
+                  f'width="{width:.0f}" height="{height:.0f}" role="{role}" aria-label="{escape(title)}">'
                   f'<title>{escape(title)}</title>' + "".join(body) + "</svg>")
 
 

@@ -19,6 +19,9 @@
   }
 
   if (window.Yasgui && holder) {
+    // Shown before YASGUI is built: CodeMirror cannot lay out an editor inside a hidden element.
+    holder.hidden = false;
+    form.hidden = true;
     var endpoint = window.location.origin + "/sparql";
     window.Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
     var yasgui = new window.Yasgui(holder, {
@@ -39,8 +42,7 @@
       yasqe.addLineClass(line, "background", "error-line");
       yasqe.setCursor({ line: line, ch: 0 });
     }
-    holder.hidden = false;
-    form.hidden = true;
+    yasqe.refresh();
     window.refmetiersYasgui = yasgui;
   }
 
