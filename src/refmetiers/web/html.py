@@ -148,15 +148,18 @@ def wants_html(request: Request) -> bool:
         and "text/html" in (request.headers.get("accept") or "")
 
 
-def error_page(request: Request, status: int, message: str, headers: dict | None = None) -> HTMLResponse | None:
-    """The error as a page of the site (``None`` when the app has no templates to render it)."""
+def error_page(request: Request, status: int, message: str, headers: dict | None = None,
+               message_fr: str | None = None) -> HTMLResponse | None:
+    """The error as a page of the site (``None`` when the app has no templates to render it); the French message,
+    where the error has one, on French pages."""
     context = getattr(request.app.state, "ctx", None)
     if context is None:
         return None
     lang = safe_language(request)
     title = STATUS_TEXT.get(status, ("Erreur", "Error"))
+    shown, shown_lang = (message_fr, "fr") if lang == "fr" and message_fr else (message, "en")
     return render(context, request, "error.html", status=status, headers=headers, lang=lang, status_code=status,
-                  title=title, hint=HINT.get(status), message=message)
+                  title=title, hint=HINT.get(status), message=shown, message_lang=shown_lang)
 
 
 _POSITION = re.compile(r"(?:error )?at (?:line )?(\d+)[:,]\s*(?:column )?(\d+)")

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import formats
-from .. import query_service as qs
+from .. import query as qs
 from ..compare import closest_jobs
 from ..describe import Description, describe, labels_of
 from ..namespaces import PREFIXES
@@ -21,7 +21,6 @@ from .common import (
     add_route,
     alternates,
     choose_format,
-    content_type,
     etag,
     local_href,
     not_modified,
@@ -332,7 +331,7 @@ def _sort_key(value: dict):
 
 def serialise(description: Description, fmt: formats.Format) -> bytes:
     triples = description.triples + description.label_triples()
-    return ox.serialize(triples, format=getattr(ox.RdfFormat, qs._RDF[fmt.name]),
+    return ox.serialize(triples, format=fmt.ox,
                         prefixes=TURTLE_PREFIXES if fmt.name in ("ttl", "rdf") else None)
 
 
@@ -374,7 +373,7 @@ def router(context) -> APIRouter:
                 pictures = {"nearby": view.nearby_picture(), "shared": shared_skills_picture(context, view)}
             return render(context, request, "resource.html", headers=headers, lang=lang, view=view, iri=iri,
                           formats=[f for f in OFFERED if f is not formats.HTML], pictures=pictures)
-        return Response(serialise(description, fmt), media_type=content_type(fmt), headers=headers)
+        return Response(serialise(description, fmt), media_type=fmt.content_type, headers=headers)
 
     def route(prefix: str):
         def endpoint(request: Request, rest: str) -> Response:

@@ -17,7 +17,7 @@ from .common import add_route, choose_format, local_href, pick_label, query_para
 from .errors import BadRequest
 from .html import choose_language, render
 
-OFFERED = (formats.RESULTS_JSON, formats.HTML)
+OFFERED = (formats.JSON, formats.HTML)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500
 
 PARAMETERS = [
