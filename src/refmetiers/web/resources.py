@@ -58,7 +58,8 @@ SECTIONS = [
 ]
 # Shown in the page's header, or in its own block.
 HEADER = {SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition", RDF_TYPE, RM + "family", RM + "subFamily",
-          SKOS + "editorialNote", DCTERMS + "source", RM + "sourcePage", RM + "hasSheet", OWL + "deprecated",
+          SKOS + "editorialNote", DCTERMS + "source", RM + "sourcePage", RM + "printedPage", RM + "hasSheet",
+          OWL + "deprecated",
           DCTERMS + "isReplacedBy", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "notation"} | set(MATCHES)
 
 # How each mapping target is named, by the start of its IRI (after our base for ours).
@@ -112,6 +113,7 @@ class View:
                 self.parts.setdefault(triple.subject.value, {}).setdefault(triple.predicate.value, []).append(
                     triple.object)
         self.shown: set[str] = {self.iri}
+        self.shown_predicates: set[str] = set()
 
     # ---- names -------------------------------------------------------------------------------------------
     def name(self, iri: str) -> tuple[str, str]:
@@ -174,10 +176,19 @@ class View:
     @property
     def source(self) -> dict | None:
         sources = [self.link(o) for o in self.asserted.get(DCTERMS + "source", []) if isinstance(o, ox.NamedNode)]
-        pages = sorted(int(o.value) for o in self.asserted.get(RM + "sourcePage", []) if o.value.isdigit())
+        def numbers(predicate: str) -> list[int]:
+            return sorted({int(o.value) for o in self.asserted.get(predicate, []) + self.inferred_objects(predicate)
+                           if isinstance(o, ox.Literal) and o.value.isdigit()})
+
+        pages, printed = numbers(RM + "sourcePage"), numbers(RM + "printedPage")
         if not sources and not pages:
             return None
-        return {"documents": sources, "pages": pages, "sheet": _is_true(self.asserted.get(RM + "hasSheet", []))}
+        self.shown_predicates.update({RM + "sourcePage", RM + "printedPage"})
+        return {"documents": sources, "pages": pages, "printed": printed,
+                "sheet": _is_true(self.asserted.get(RM + "hasSheet", []))}
+
+    def inferred_objects(self, predicate: str) -> list:
+        return [t.object for t in self.inferred_triples if t.predicate.value == predicate]
 
     # ---- the sheet ---------------------------------------------------------------------------------------
     def value(self, node) -> dict:
@@ -289,6 +300,8 @@ class View:
         for triple in self.inferred_triples:
             obj = triple.object
             if isinstance(obj, ox.NamedNode) and obj.value in self.shown:
+                continue
+            if triple.predicate.value in self.shown_predicates:
                 continue
             if not self._literal_wanted(obj):
                 continue

@@ -88,27 +88,36 @@ def tree(roots: list[Node], title: str, page_lang: str) -> Markup:
 
 def network(centre: Node, neighbours: list[tuple[Node, str]], title: str, page_lang: str,
             legend: tuple[str, str, str]) -> Markup:
-    """``centre`` and its neighbours around it; each edge drawn ``out`` (centre → it), ``in`` or ``both``."""
+    """``centre`` and its neighbours around it; each edge drawn ``out`` (centre → it), ``in`` or ``both``.
+
+    Labels sit outside the circle, on the side of their node (left of the centre: right-aligned), so that
+    they never run into each other.
+    """
     count = max(len(neighbours), 1)
-    label_room = max([len(n.label) for n, _ in neighbours] + [len(centre.label)]) * CHAR_WIDTH
-    radius = max(110.0, 30.0 * count / math.pi)
-    width = 2 * (radius + label_room / 2 + 20)
-    height = 2 * radius + 90 + 60
-    cx, cy = width / 2, radius + 45
+    label_room = max([len(n.label) for n, _ in neighbours] + [len(centre.label) // 2]) * CHAR_WIDTH
+    radius = max(120.0, 26.0 * count / math.pi)
+    width = 2 * (radius + label_room + 24)
+    height = 2 * radius + 70 + 56
+    cx, cy = width / 2, radius + 35
     body = ['<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>']
     for index, (node, direction) in enumerate(neighbours):
-        angle = -math.pi / 2 + 2 * math.pi * index / count
-        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-        # The edge stops short of both labels.
-        sx, sy = cx + 28 * math.cos(angle), cy + 14 * math.sin(angle)
-        ex, ey = x - 22 * math.cos(angle), y - 14 * math.sin(angle)
+        angle = -math.pi / 2 + 2 * math.pi * (index + 0.5) / count
+        cos, sin = math.cos(angle), math.sin(angle)
+        x, y = cx + radius * cos, cy + radius * sin
+        sx, sy = cx + 10 * cos, cy + 10 * sin
+        ex, ey = x - 8 * cos, y - 8 * sin
         start = ' marker-start="url(#arrow)"' if direction in ("in", "both") else ""
         end = ' marker-end="url(#arrow)"' if direction in ("out", "both") else ""
         body.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" class="edge {direction}"'
                     f'{start}{end}/>')
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="node"/>')
-        body.append(_text(node, x, y + (16 if math.sin(angle) >= 0 else -9), page_lang, anchor="middle"))
+        if cos > 0.2:
+            body.append(_text(node, x + 9, y + 4, page_lang, anchor="start"))
+        elif cos < -0.2:
+            body.append(_text(node, x - 9, y + 4, page_lang, anchor="end"))
+        else:
+            body.append(_text(node, x, y + (18 if sin > 0 else -10), page_lang, anchor="middle"))
     body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" class="node centre"/>')
     body.append(_text(centre, cx, cy - 12, page_lang, anchor="middle", css="strong"))
     y = height - 44
