@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-import json
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
@@ -225,3 +223,42 @@ def test_published_labels_are_the_data_s_own_statements(client):
     # who links to it is for the HTML page, not part of its description
     assert (rdflib.URIRef(BASE + "id/job/technicien-d-exploitation"), SKOS.prefLabel, None) in graph  # a nearby job
     assert (rdflib.URIRef(BASE + "id/job/technicien-support"), None, None) not in graph
+
+
+def test_deprecated_concepts_carry_a_badge_and_their_successor():
+    import pyoxigraph as ox
+
+    from refmetiers.describe import describe
+    from refmetiers.web import _templates
+    from refmetiers.web.html import Tr
+    from refmetiers.web.resources import View
+
+    store, graph = ox.Store(), ox.NamedNode(BASE + "graph/referentiel")
+    old, new, job = BASE + "id/knowhow/SF900", BASE + "id/knowhow/SF901", BASE + "id/job/test"
+
+    def add(s, p, o):
+        store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, graph))
+
+    owl, dcterms = "http://www.w3.org/2002/07/owl#", "http://purl.org/dc/terms/"
+    add(old, str(rdflib.RDF.type), ox.NamedNode(str(RM.KnowHow)))
+    add(old, str(SKOS.prefLabel), ox.Literal("Ancien savoir-faire", language="fr"))
+    add(old, owl + "deprecated", ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")))
+    add(old, dcterms + "isReplacedBy", ox.NamedNode(new))
+    add(new, str(SKOS.prefLabel), ox.Literal("Nouveau savoir-faire", language="fr"))
+    add(job, str(rdflib.RDF.type), ox.NamedNode(str(RM.JobType)))
+    add(job, str(SKOS.prefLabel), ox.Literal("Emploi de test", language="fr"))
+    add(job, str(RM.requiredKnowHow), ox.NamedNode(old))
+
+    def page(iri):
+        view = View(describe(store, iri, base=BASE), BASE, "fr")
+        return view, _templates().get_template("resource.html").render(
+            view=view, iri=iri, formats=[], pictures={}, lang="fr", tr=Tr("fr"), other_lang="en", switch="?lang=en",
+            version="test", path="/")
+
+    view, text = page(old)
+    assert view.deprecated and [link.iri for link in view.replaced_by] == [new]
+    assert '<span class="badge deprecated">obsolète</span>' in text
+    assert "Remplacé par" in text and 'href="/id/knowhow/SF901">Nouveau savoir-faire</a>' in text
+    assert "isReplacedBy" not in text and "deprecated</a>" not in text  # shown once, in the header
+    _, text = page(job)
+    assert re.search(r'href="/id/knowhow/SF900">Ancien savoir-faire</a> <span class="badge deprecated">', text)

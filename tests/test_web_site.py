@@ -254,3 +254,12 @@ def test_query_page_runs_without_javascript_and_vendors_yasgui(client):
         assert asset in page and client.get(asset).status_code == 200
     script = client.get("/static/query-page.js").text
     assert 'autocompleters = ["prefixes", "variables"]' in script  # no LOV look-ups (another host)
+
+
+@pytest.mark.parametrize("module", ["refmetiers.web.html", "refmetiers.web.common", "refmetiers.labelsearch"])
+def test_doctests_of_the_page_helpers(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -26,7 +26,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def server(tmp_path_factory):
     """``refmetiers serve`` on a free loopback port, over a build of the repository's own data."""
     from fixtures.web.support import Server
-
     from refmetiers.build import build
     from refmetiers.config import load_settings
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from .. import formats
 from .errors import BadRequest, NotAcceptable, PayloadTooLarge
 
+
 class Params:
     """Parameters decoded strictly as UTF-8 (Starlette would silently replace invalid bytes)."""
 

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import formats
-from .. import query as qs
 from ..compare import closest_jobs
 from ..describe import Description, describe, labels_of
 from ..namespaces import PREFIXES
