@@ -30,7 +30,8 @@ from urllib.parse import quote
 from . import formats
 from .config import Settings
 from .errors import ConfigError
-from .store import label_index, select
+from .labelsearch import label_index
+from .store import select
 
 MARKER = ".refmetiers-site"
 # The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
@@ -265,7 +266,7 @@ def search_index(store, base: str) -> bytes:
     """The label index as JSON for a page script: one entry per label, with its normalised search key."""
     from .web.common import local_href
 
-    entries = sorted(label_index(store), key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
+    entries = sorted(label_index(store).entries, key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
     body = {"own": base + "id/",
             "fields": ["iri", "href", "label", "lang", "preferred", "key"],
             "labels": [[e.iri, local_href(e.iri, base), e.label, e.lang, e.preferred, e.key] for e in entries]}
