@@ -19,7 +19,7 @@ import rdflib
 from fixtures.web.servers import Nginx
 from fixtures.web.support import BASE, Server, build_fixture, free_port
 from refmetiers import formats
-from refmetiers.site import accept_patterns, choose_extension
+from refmetiers.web.site import accept_patterns, choose_extension
 from refmetiers.web.resources import OFFERED
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))

@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from .. import formats
 from .errors import BadRequest, NotAcceptable, PayloadTooLarge
+from .routes import record
 
 
 class Params:
@@ -107,7 +108,8 @@ def choose_format(request: Request, params: Params, offered: tuple[formats.Forma
     if override:
         fmt = formats.by_name(override, offered) or formats.by_media_type(override, offered)
         if fmt is None or fmt not in offered:
-            raise BadRequest(f"format {override!r} is not served here; choose one of {', '.join(formats.names(offered))}")
+            choices = ", ".join(formats.names(offered))
+            raise BadRequest(f"format {override!r} is not served here; choose one of {choices}")
         return fmt
     fmt = formats.negotiate(request.headers.get("accept"), offered)
     if fmt is None:
@@ -170,6 +172,7 @@ def media_type_of_request(request: Request) -> tuple[str, str | None]:
 
 def add_route(api, path: str, endpoint, methods: list[str], **options) -> None:
     """Register ``endpoint`` once per method, each with its own OpenAPI operation id; HEAD stays out of the schema."""
+    record(path, methods)
     name = options.pop("name", None) or path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace(
         "}", "").replace(":", "_") or "home"
     for method in methods:

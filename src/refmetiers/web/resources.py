@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -358,13 +359,22 @@ def shared_skills_picture(context, view: View):
     return svg.bars(rows, title + view.title.label, view.lang, view.tr("en commun", "shared"))
 
 
+# The characters an IRI path may hold (RFC 3987 ipath, without the ones IRIs forbid: space, <>"{}|\\^`).
+VALID_PATH = re.compile(r"[^\s<>\"{}|\\^`]*")
+
+
 def router(context) -> APIRouter:
     api = APIRouter(tags=["Linked data"])
 
     def resource(request: Request, path: str) -> Response:
         iri = context.base + path
         params = query_params(request)
-        description = describe(context.store, iri, base=context.base)
+        if not VALID_PATH.fullmatch(path):  # a space, a quote, a bracket: never one of our IRIs
+            raise NotFound(f"no resource <{iri}> in this dataset")
+        try:
+            description = describe(context.store, iri, base=context.base)
+        except ValueError:  # an IRI pyoxigraph refuses is not one of ours
+            raise NotFound(f"no resource <{iri}> in this dataset") from None
         if description is None:
             raise NotFound(f"no resource <{iri}> in this dataset")
         fmt = choose_format(request, params, OFFERED)
