@@ -89,8 +89,8 @@ class Tr:
 
 
 def switch_url(request: Request, lang: str) -> str:
-    """The same page in ``lang`` (its other parameters kept)."""
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", lang)]
+    """The same page in ``lang`` (its other parameters kept, but ``format``: a browser's page is HTML anyway)."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "format")] + [("lang", lang)]
     return request.url.path + "?" + urlencode(pairs)
 
 
