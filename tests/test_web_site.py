@@ -256,7 +256,7 @@ def test_query_page_runs_without_javascript_and_vendors_yasgui(client):
     assert 'autocompleters = ["prefixes", "variables"]' in script  # no LOV look-ups (another host)
 
 
-@pytest.mark.parametrize("module", ["refmetiers.web.html", "refmetiers.web.common", "refmetiers.labelsearch"])
+@pytest.mark.parametrize("module", ["refmetiers.web.html", "refmetiers.web.links", "refmetiers.labelsearch"])
 def test_doctests_of_the_page_helpers(module):
     import doctest
     import importlib

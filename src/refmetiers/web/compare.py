@@ -13,9 +13,10 @@ from .. import formats
 from ..compare import compare
 from ..describe import labels_of
 from ..store import select
-from .common import Link, add_route, choose_format, local_href, pick_label, query_params
+from .common import add_route, choose_format, query_params
 from .errors import BadRequest
 from .html import choose_language, render
+from .links import Link, local_href, pick_label
 
 OFFERED = (formats.HTML, formats.RESULTS_JSON)
 JOBS = """SELECT ?job WHERE { ?job a <https://w3id.org/refmetiers/def#JobType> }"""

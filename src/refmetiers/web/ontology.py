@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from ..describe import Description, Term, labels_of
 from ..namespaces import GRAPH_NAMES, PREFIXES, graph_iri
-from .common import Link, local_href, pick_label
 from .html import render
+from .links import Link, local_href, pick_label
 
 RDFS, OWL, RDF = PREFIXES["rdfs"], PREFIXES["owl"], PREFIXES["rdf"]
 KINDS = [(OWL + "Class", "classes", "Classes", "Classes"),

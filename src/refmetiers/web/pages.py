@@ -10,8 +10,9 @@ from starlette.responses import HTMLResponse, JSONResponse
 from ..describe import labels_of
 from ..store import select
 from . import svg
-from .common import add_route, local_href, pick_label
+from .common import add_route
 from .html import Tr, choose_language, render
+from .links import local_href, pick_label
 
 TREE = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rm: <https://w3id.org/refmetiers/def#>

@@ -17,18 +17,16 @@ from ..namespaces import PREFIXES
 from ..store import TURTLE_PREFIXES
 from . import svg
 from .common import (
-    Link,
     add_route,
     alternates,
     choose_format,
     etag,
-    local_href,
     not_modified,
-    pick_label,
     query_params,
 )
 from .errors import NotFound
 from .html import Tr, choose_language, render
+from .links import Link, local_href, pick_label
 
 # Turtle first: a client that says only */* (curl, most RDF libraries) gets data; browsers name text/html.
 OFFERED = (formats.TURTLE, formats.HTML, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)

@@ -13,9 +13,10 @@ from starlette.responses import Response
 from .. import formats
 from ..describe import labels_of
 from ..labelsearch import search
-from .common import add_route, choose_format, local_href, pick_label, query_params
+from .common import add_route, choose_format, query_params
 from .errors import BadRequest
 from .html import choose_language, render
+from .links import local_href, pick_label
 
 OFFERED = (formats.JSON, formats.HTML)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500

@@ -283,7 +283,7 @@ def _swap_in(staging: Path, out: Path) -> None:
 
 def search_index(store, base: str) -> bytes:
     """The label index as JSON for a page script: one entry per label, with its normalised search key."""
-    from .common import local_href
+    from .links import local_href
 
     entries = sorted(label_index(store).entries, key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
     body = {"own": base + "id/",
@@ -413,7 +413,8 @@ def nginx_config(out: Path, options: SiteOptions, offered, void_offer, listing) 
     # The path as requested ($uri changes when try_files picks the file), for the Link header.
     maps.append('map $request_uri $rm_path {\n    default $uri;\n    "~^(?<rm_p>[^?]*)" $rm_p;\n}')
     # A browser (Accept names text/html, not at q=0) gets the error as a page of the site, others JSON.
-    maps.append('map $http_accept $rm_error {\n    default json;\n    "~*text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))" html;\n}')
+    maps.append('map $http_accept $rm_error {\n    default json;\n'
+                '    "~*text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))" html;\n}')
     maps.append(_nginx_link_map("$rm_res_link", "$rm_res", offered))
     root = str(out)
 

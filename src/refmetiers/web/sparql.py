@@ -20,7 +20,6 @@ from .common import (
     add_route,
     client_of,
     etag,
-    local_href,
     media_type_of_request,
     not_modified,
     query_params,
@@ -28,6 +27,7 @@ from .common import (
 )
 from .errors import BadRequest, NotReady, UnsupportedMediaType, status_of
 from .html import query_error_view, render
+from .links import local_href
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RESULT_OFFER = formats.RESULT_FORMATS + (formats.HTML,)
