@@ -63,7 +63,7 @@ def _marked_lines(path: Path) -> list[int]:
 
 def test_there_is_one_shapes_file_per_concern():
     assert sorted(p.stem for p in SHAPES.glob("*.ttl")) == [
-        "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
+        "crosswalk", "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
 
 
 @pytest.mark.parametrize("stem,shape,graph", SHAPE_LIST, ids=[str(s).split("#")[-1] for _, s, _ in SHAPE_LIST])
