@@ -7,7 +7,9 @@ The build runs once for the module, into a temporary folder (the repository's di
 from __future__ import annotations
 
 import csv
+import doctest
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
 
 from conftest import REPO
+from refmetiers import namespaces
 from refmetiers.build import BuildResult, build
 from refmetiers.config import load_settings
 from refmetiers.dumps import CROSSWALK_COLUMNS, CROSSWALK_FILE, CROSSWALK_TARGETS
@@ -149,3 +152,22 @@ def test_the_crosswalk_shape_catches_the_contradictions_the_audit_found(publishe
     mappings.set((node, OWL.annotatedProperty, was))
     graphs["mappings"] = mappings
     assert _crosswalk_results(graphs) == {caught}
+
+
+# --- Turtle people read -------------------------------------------------------------------------------------
+
+ESCAPED = re.compile(r"\S*\\\S*")
+
+
+@pytest.mark.parametrize("name", ["refmetiers.ttl", "refmetiers-full.ttl", "refmetiers-reference.ttl",
+                                  "refmetiers.trig"])
+def test_turtle_dumps_write_no_escaped_local_name(published, name):
+    text = (dist_of(published) / name).read_text(encoding="utf-8")
+    outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    assert ESCAPED.findall(outside_strings) == []
+    if name != "refmetiers-reference.ttl":
+        assert "rmactivity:A001 " in text and "rmjob:" not in text  # job IRIs carry #parts: written in full
+
+
+def test_the_prefix_policy_is_pinned_by_its_doctests():
+    assert doctest.testmod(namespaces).failed == 0

@@ -37,6 +37,7 @@ from .namespaces import (
     SSSOM,
     bind_prefixes,
     graph_iri,
+    turtle_prefixes,
 )
 
 
@@ -148,24 +149,37 @@ def _jsonld(graph: Graph, context: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat) -> str:
+def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str]) -> str:
     """Re-serialise sorted N-Triples/N-Quads with pyoxigraph, which keeps the input order."""
     return ox.serialize(ox.parse(text.encode("utf-8"), format=source), format=target,
-                        prefixes=PREFIXES).decode("utf-8")
+                        prefixes=prefixes).decode("utf-8")
+
+
+def _iris(graphs: list[Graph], names: list[URIRef]) -> set[str]:
+    """Every IRI of ``graphs`` (and the graph ``names``), for the Turtle prefix policy."""
+    found = {str(name) for name in names}
+    for graph in graphs:
+        for triple in graph:
+            found.update(str(term) for term in triple if isinstance(term, URIRef))
+        found.update(str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype)
+    return found
 
 
 def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict) -> str:
     """The text of one dump in one format."""
     if fmt is formats.NQUADS:
         return lines.quads(spec.graphs)
-    if fmt is formats.TRIG:
-        return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+    if fmt in (formats.TRIG, formats.TURTLE):
+        # Prefixes only where no local name needs an escape (namespaces.turtle_prefixes, the one policy).
+        names = [graph_iri(name, lines.base) for name in spec.graphs] if fmt is formats.TRIG else []
+        prefixes = turtle_prefixes(_iris([lines.graphs[name] for name in spec.graphs], names))
+        if fmt is formats.TRIG:
+            return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes)
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
     if fmt is formats.NTRIPLES:
         return lines.merged(spec.graphs)
-    if fmt is formats.TURTLE:
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)
-    if fmt is formats.RDFXML:
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML)
+    if fmt is formats.RDFXML:  # prefixes name the elements (predicates, classes) only
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, PREFIXES)
     if fmt is formats.JSONLD:
         merged = Graph()
         for name in spec.graphs:
