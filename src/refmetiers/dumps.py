@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -327,7 +328,8 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
     """
     dist = Path(dist)
     dist.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-", dir=dist.parent))
+    remove_leftovers(dist)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
     try:
         context = jsonld_context()
         lines = _Lines(graphs, base)
@@ -352,11 +354,42 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
     return sorted(dist.iterdir())
 
 
+def remove_leftovers(dist: Path) -> list[Path]:
+    """Remove the staging and old folders that builds killed half-way left beside ``dist``; return them.
+
+    A folder's name carries the id of the build process that made it; one whose process still runs is
+    another build at work and is left alone.
+    """
+    removed = []
+    for path in Path(dist).parent.glob(f".{dist.name}-*-*"):
+        kind, _, rest = path.name[len(dist.name) + 2:].partition("-")
+        pid = rest.split("-", 1)[0]
+        if kind not in ("new", "old") or not path.is_dir():
+            continue
+        if pid.isdigit() and _running(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _swap_in(staging: Path, dist: Path) -> None:
     """Replace ``dist`` by ``staging`` with two renames (the old folder is removed last)."""
     old = None
     if dist.exists():
-        old = dist.with_name(f".{dist.name}-old-{staging.name.rsplit('-', 1)[-1]}")
+        old = dist.with_name(f".{dist.name}-old-{os.getpid()}-{staging.name.rsplit('-', 1)[-1]}")
         dist.rename(old)
     staging.rename(dist)
     if old is not None:
