@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
 
 from conftest import REPO
@@ -171,3 +172,9 @@ def test_turtle_dumps_write_no_escaped_local_name(published, name):
 
 def test_the_prefix_policy_is_pinned_by_its_doctests():
     assert doctest.testmod(namespaces).failed == 0
+
+
+def test_jsonld_dump_holds_the_same_triples_as_the_ntriples_dump(published, main_dump):
+    document = Graph().parse(dist_of(published) / "refmetiers.jsonld", format="json-ld")
+    assert len(document) == len(main_dump)
+    assert isomorphic(document, main_dump)
