@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pyld import jsonld
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF
-
-from pyld import jsonld
 
 from refmetiers import dumps
 from refmetiers.build import build

@@ -178,3 +178,27 @@ def test_jsonld_dump_holds_the_same_triples_as_the_ntriples_dump(published, main
     document = Graph().parse(dist_of(published) / "refmetiers.jsonld", format="json-ld")
     assert len(document) == len(main_dump)
     assert isomorphic(document, main_dump)
+
+
+# --- README: what each dump holds, with counts that match the build ----------------------------------------
+
+def _readme_count(stem: str) -> int:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith(f"| `{stem}."))
+    return int(row.rsplit("|", 2)[1].strip().replace(",", ""))
+
+
+@pytest.mark.parametrize("stem,graphs", [
+    ("refmetiers", ("ontology", "referentiel", "mappings", "metadata")),
+    ("refmetiers-reference", ("reference",)),
+    ("refmetiers-full", ("ontology", "referentiel", "mappings", "reference", "inferred", "metadata")),
+])
+def test_readme_says_what_each_dump_holds_with_its_triple_count(published, stem, graphs):
+    lines = (dist_of(published) / f"{stem}.nt").read_text(encoding="utf-8").count("\n")
+    assert _readme_count(stem) == lines == len({t for name in graphs for t in published.graphs[name]})
+
+
+def test_readme_counts_the_crosswalk_links(published):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `refmetiers-crosswalk.csv`"))
+    assert row.rstrip(" |").endswith(f"| {len(crosswalk(published))} links")
