@@ -14,7 +14,7 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from fixtures.web.support import BASE, build_fixture, settings_for
-from refmetiers import query_service as qs
+from refmetiers import query as qs
 from refmetiers.web import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -130,9 +130,12 @@ def test_ask_true_and_false(client, accept, fmt):
     assert bool(ox.parse_query_results(no.content, format=fmt)) is False
 
 
-def test_ask_as_csv_says_true(client):
-    response = client.get("/sparql", params={"query": f"ASK {{ ?j a <{RM}JobType> }}"}, headers={"Accept": "text/csv"})
-    assert response.text.strip() == "true"
+def test_ask_as_csv_is_answered_as_sparql_json(client):
+    # CSV has no boolean form; a bare "true" in text/csv is an empty table to rdflib (it read false).
+    for query, expected in ((f"ASK {{ ?j a <{RM}JobType> }}", True), (f"ASK {{ ?j a <{RM}Nothing> }}", False)):
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        assert response.headers["content-type"] == "application/sparql-results+json"
+        assert json.loads(response.content) == {"head": {}, "boolean": expected}
 
 
 @pytest.mark.parametrize("accept,rdflib_format", [("text/turtle", "turtle"), ("application/n-triples", "nt"),
@@ -294,7 +297,8 @@ def test_syntax_error_is_400_with_position(client):
     response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
-    assert "1:" in response.text and "Traceback" not in response.text
+    assert "line 1, column 25" in response.text and "Traceback" not in response.text
+    assert "ligne 1, colonne 25" in response.text  # French on the second line
     assert still_answers(client)
 
 

@@ -9,10 +9,35 @@ from pathlib import Path
 from .errors import ConfigError
 from .namespaces import BASE
 
+# What the wheel carries of the project (ontology/, shapes/, data/), copied there by setup.py.
+BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
+
+
+def is_project_root(folder: Path) -> bool:
+    """Whether ``folder`` holds a refmetiers project: a ``data/`` and an ``ontology/`` folder."""
+    return (folder / "data").is_dir() and (folder / "ontology").is_dir()
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that is a project root (as git finds ``.git``)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if is_project_root(folder):
+            return folder
+    return None
+
+
+def packaged_root() -> Path:
+    """The project the installed package carries: the wheel's bundled copy, else (an editable
+    install) the checkout that holds this package (src/refmetiers/ → two levels up)."""
+    if is_project_root(BUNDLED_ROOT):
+        return BUNDLED_ROOT
+    return Path(__file__).resolve().parents[2]
+
 
 def _default_root() -> Path:
-    # The repository checkout that holds this package (src/refmetiers/ → two levels up).
-    return Path(__file__).resolve().parents[2]
+    # The project the user stands in, else the one the package carries (for `validate FILE…` anywhere).
+    return find_root(Path.cwd()) or packaged_root()
 
 
 @dataclass(frozen=True)
@@ -29,6 +54,8 @@ class Settings:
     max_result_rows: int = 10_000
     max_query_length: int = 20_000
     query_workers: int = 2
+    read_timeout_s: float = 20.0  # a client must send each whole request within this time (slow clients)
+    max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
 
     @property
     def ontology_dir(self) -> Path:
@@ -46,7 +73,7 @@ class Settings:
     def dist(self) -> Path:
         return self.dist_dir if self.dist_dir is not None else self.root / "dist"
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         """A copy with the given fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -61,6 +88,8 @@ _ENV = {
     "REFMETIERS_MAX_RESULT_ROWS": ("max_result_rows", int),
     "REFMETIERS_MAX_QUERY_LENGTH": ("max_query_length", int),
     "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
+    "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
+    "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
 }
 
 
