@@ -19,8 +19,8 @@ import rdflib
 from fixtures.web.servers import Nginx
 from fixtures.web.support import BASE, Server, build_fixture, free_port
 from refmetiers import formats
-from refmetiers.site import accept_patterns, choose_extension
 from refmetiers.web.resources import OFFERED
+from refmetiers.web.site import accept_patterns, choose_extension
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))
 PARSERS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",

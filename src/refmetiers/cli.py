@@ -138,12 +138,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _built(settings: Settings) -> None:
+    """Build first when dist/ is missing or older than the sources; never publish the previous build instead."""
+    from .build import build_if_stale
+
+    freshness = build_if_stale(settings)
+    if freshness.built is not None:
+        _print_built(settings, freshness.built)
+    if freshness.failure is not None:
+        raise freshness.failure
+
+
 def cmd_site(args: argparse.Namespace) -> int:
-    from .site import SiteOptions, write_site
+    from .web.site import SiteOptions, write_site
 
     settings = _settings(args)
-    if dist_is_stale(settings):
-        cmd_build(args)
+    _built(settings)
     options = SiteOptions(listen=args.listen, server_name=args.server_name, upstreams=tuple(args.upstream),
                           cache=args.cache, public_url=args.public_url)
     result = write_site(settings, args.out, options)
@@ -157,6 +167,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from .publish import publish
 
     settings = _settings(args)
+    _built(settings)
     result = publish(settings.dist, args.to)
     for graph, count in result.graphs.items():
         print(f"{graph}: {count} triples")

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from . import formats
-from .config import Settings
-from .errors import ConfigError
-from .store import label_index, select
+from .. import formats
+from ..config import Settings
+from ..errors import ConfigError
+from ..store import label_index, select
 
 MARKER = ".refmetiers-site"
 # The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
@@ -191,8 +191,8 @@ def write_site(settings: Settings, out: Path, options: SiteOptions | None = None
     result = SiteResult(out)
     try:
         asyncio.run(_write_tree(settings, staging, result))
-        from .web.dumps import LISTING, VOID_OFFER
-        from .web.resources import OFFERED
+        from .dumps import LISTING, VOID_OFFER
+        from .resources import OFFERED
 
         server = staging / "server"
         server.mkdir()
@@ -216,10 +216,10 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
     """Ask the web application, in process, for every representation, and write each to ``staging``."""
     import httpx
 
-    from . import query_service as qs
-    from .web import create_app
-    from .web.dumps import LISTING, VOID_OFFER
-    from .web.resources import OFFERED
+    from .. import query as qs
+    from . import create_app
+    from .dumps import LISTING, VOID_OFFER
+    from .resources import OFFERED
 
     app = create_app(settings, limits=qs.Limits(workers=1))
     async with app.router.lifespan_context(app):
@@ -263,7 +263,7 @@ def _swap_in(staging: Path, out: Path) -> None:
 
 def search_index(store, base: str) -> bytes:
     """The label index as JSON for a page script: one entry per label, with its normalised search key."""
-    from .web.common import local_href
+    from .common import local_href
 
     entries = sorted(label_index(store), key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
     body = {"own": base + "id/",
