@@ -119,7 +119,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web import create_app
     from .web.server import run
 
-    settings = _settings(args).with_overrides(host=args.host, port=args.port)
+    settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
+    if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--store {settings.store_url!r}: give the http(s) URL of a SPARQL 1.1 query endpoint")
     freshness = build_if_stale(settings)
     if freshness.built is not None:
         print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
@@ -235,6 +237,9 @@ def make_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="the port (default 8000)")
+    serve.add_argument("--store", metavar="URL", help="answer SPARQL queries with this external SPARQL 1.1 endpoint "
+                       "(e.g. the Oxigraph server's http://HOST:7878/query, loaded with `refmetiers publish`) "
+                       "instead of the embedded store; every guard and cap still applies")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log every request")
     serve.set_defaults(func=cmd_serve)

@@ -56,6 +56,7 @@ class Settings:
     query_workers: int = 2
     read_timeout_s: float = 20.0  # a client must send each whole request within this time (slow clients)
     max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
+    store_url: str | None = None  # an external SPARQL endpoint answering the client queries (serve --store)
 
     @property
     def ontology_dir(self) -> Path:
@@ -90,6 +91,7 @@ _ENV = {
     "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
     "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
     "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
+    "REFMETIERS_STORE": ("store_url", str),
 }
 
 
