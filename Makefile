@@ -20,12 +20,13 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The real servers some tests run beside ours (CI calls it before `make test`): nginx from Debian for the
-# static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]. Needs root for apt.
+# The real servers some tests run beside ours (CI calls it before `make test`): nginx and Apache from Debian
+# for the static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]. apt needs root.
 test-servers: $(STAMP)
-	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	{ test -x /usr/sbin/nginx && test -x /usr/sbin/apache2; } || { \
 		apt-get -o DPkg::Lock::Timeout=600 update -q && \
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light; }
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+			nginx-light apache2; }
 	test -x $(BIN)/oxigraph
 
 LINT_STAMP := $(VENV)/.installed-lint
