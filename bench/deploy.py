@@ -6,7 +6,7 @@
   3. replicas: two `refmetiers serve` (one query worker each) behind nginx `upstream` against one
      `refmetiers serve` with two workers (the same number of query processes), on the cookbook mix;
   4. an external store: `refmetiers serve --store` on the Oxigraph server (loaded with `refmetiers publish`)
-     against the embedded store, on the cookbook mix.
+     against the embedded store, and against the Oxigraph server queried directly, on the cookbook mix.
 
 On the reference as built from data/, on loopback, the client in this process (threads with one persistent
 connection each, as bench/endpoint.py). Needs nginx and the Oxigraph server (`make test-servers`).
@@ -194,6 +194,16 @@ def main(argv: list[str] | None = None) -> int:
         started.append(remote.process)
         cells.append(pair("SPARQL cookbook mix, no cache", (one.url, "serve, embedded store"),
                           (remote.url, "serve --store Oxigraph server"), mix, c, n, s))
+        # What the store does alone with the same queries and dataset: our share of the time above.
+        from refmetiers.namespaces import GRAPH_NAMES, graph_iri
+
+        graphs = [str(graph_iri(name)) for name in GRAPH_NAMES]
+        dataset = urllib.parse.urlencode([("default-graph-uri", g) for g in graphs]
+                                         + [("named-graph-uri", g) for g in graphs])
+        direct = [(kind, target.replace("/sparql?", "/query?", 1) + "&" + dataset, accept)
+                  for kind, target, accept in mix]
+        cells.append(("SPARQL cookbook mix, no cache", run(oxigraph.url, direct, "Oxigraph server alone", c, n, s),
+                      run(remote.url, mix, "serve --store Oxigraph server", c, n, s)))
     finally:
         for item in reversed(started):
             if isinstance(item, subprocess.Popen):
