@@ -52,14 +52,25 @@ PREFIX_MAP = {
 
 
 def normalize(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces."""
+    """Lower case, no accents, no punctuation, single spaces.
+
+    >>> normalize("  Développeur  C++ / Java, Œuvre ")
+    'developpeur c++ java oeuvre'
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    stripped = stripped.replace("œ", "oe").replace("æ", "ae")  # NFKD keeps ligatures: "mise en œuvre"
     return " ".join(re.sub(r"[^0-9a-z+#]+", " ", stripped).split())
 
 
 def variants(label: str) -> list[str]:
-    """The label, and each side of an ESCO/ROME gendered form "administrateur/administratrice"."""
+    """The label, and each side of an ESCO/ROME gendered form "administrateur/administratrice".
+
+    >>> variants("administrateur/administratrice réseau")
+    ['administrateur/administratrice réseau', 'administrateur', 'administratrice réseau']
+    >>> variants("UX/UI")
+    ['UX/UI']
+    """
     found = [label]
     if "/" in label:
         found += [part for part in (p.strip() for p in label.split("/")) if len(part) > 2]
@@ -67,12 +78,25 @@ def variants(label: str) -> list[str]:
 
 
 def words(normalized: str) -> frozenset[str]:
+    """The content words of a normalized label, a final plural ``s`` dropped.
+
+    >>> sorted(words("gestion des incidents reseaux"))
+    ['gestion', 'incident', 'reseaux']
+    """
     return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w
                      for w in normalized.split() if w not in STOPWORDS)
 
 
 def score(a: str, b: str) -> float:
-    """Similarity of two normalized labels, in [0, 1]."""
+    """Similarity of two normalized labels, in [0, 1].
+
+    >>> score("gestion des incidents", "gestion des incidents")
+    1.0
+    >>> score("gestion des incidents", "") == 0.0
+    True
+    >>> 0 < score("gestion des incidents", "gerer les incidents") < 1
+    True
+    """
     wa, wb = words(a), words(b)
     if not wa or not wb:
         return 0.0
