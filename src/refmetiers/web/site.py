@@ -36,7 +36,7 @@ MARKER = ".refmetiers-site"
 # The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
 DYNAMIC_ROUTES = ("/sparql", "/search", "/compare", "/docs", "/openapi.json", "/healthz", "/readyz", "/releases",
                   "/changes")
-RESOURCE_ROOTS = ("id/", "scheme/")
+RESOURCE_ROOTS = ("id/", "scheme/", "def/", "dataset/")  # def/X.Y.Z, dataset/X.Y.Z: when the app serves them
 RESOURCE_FIXED = ("def", "dataset")
 # How long a cache may keep an answer; the same values as the app's (web/resources.py, web/dumps.py).
 RESOURCE_MAX_AGE = 300
@@ -125,7 +125,7 @@ RESOURCES_QUERY = """SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STR
 
 
 def resource_paths(store, base: str) -> list[str]:
-    """The paths (under ``base``) of every resource the app dereferences: /id/…, /scheme/…, /def, /dataset."""
+    """The paths (under ``base``) of the resources the app may dereference: /id/…, /scheme/…, /def…, /dataset…."""
     paths = set()
     for row in select(store, RESOURCES_QUERY % base):
         rest = row["s"].value[len(base):]
@@ -232,6 +232,9 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
             result.resources = len(paths)
             for path in paths:
                 url = "/" + quote(path, safe="/")
+                if (await client.head(url)).status_code == 404:  # a subject the app does not dereference
+                    result.resources -= 1
+                    continue
                 for slot, fmt in enumerate(OFFERED):
                     writer.write(f"{path}.{fmt.extension}", await _get(client, url, params={"format": fmt.name}),
                                  slot)
@@ -419,15 +422,11 @@ server {{
     location ^~ /server/ {{ return 404; }}
 
     # Every IRI we publish: one file per representation, chosen by ?format= or Accept.
-    location ~ ^/(id|scheme)/ {{
-{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
-        add_header Link $rm_res_link;
-    }}
-    location ~ ^/(def|dataset)$ {{
-{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
-        add_header Link $rm_res_link;
-    }}
     location ~ ^/(def|dataset)/$ {{ return 307 /$1; }}
+    location ~ ^/(id|scheme|def|dataset)(/|$) {{
+{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
+        add_header Link $rm_res_link;
+    }}
     location = /.well-known/void {{
 {negotiated("void", "$document_root/.well-known/void", RESOURCE_MAX_AGE)}
     }}
@@ -516,12 +515,12 @@ def htaccess(options: SiteOptions, offered, void_offer, listing) -> str:
         "# Only what is published: not these rules, the site's marker, the error bodies, nor the files behind a",
         "# negotiated IRI (they are reached through it).",
         "RewriteCond %{ENV:REDIRECT_STATUS} ^$",
-        "RewriteRule ^(server/.*|\\.refmetiers-site|\\.htaccess|\\.errors/.*|(id|scheme)/.+\\.(" + representations
-        + ")|(def|dataset|\\.well-known/void|dumps/index)\\.(" + representations + "))$ - [R=404,L]",
+        "RewriteRule ^(server/.*|\\.refmetiers-site|\\.htaccess|\\.errors/.*|(id|scheme|def|dataset)/.+\\.("
+        + representations + ")|(def|dataset|\\.well-known/void|dumps/index)\\.(" + representations + "))$ - [R=404,L]",
         "RewriteRule ^dumps$ /dumps/ [R=308,L]",
         "RewriteRule ^(def|dataset)/$ /$1 [R=307,L]",
     ]
-    groups = [("(?:id|scheme)/.+|def|dataset", offered, ""), ("\\.well-known/void", void_offer, ""),
+    groups = [("(?:id|scheme|def|dataset)/.+|def|dataset", offered, ""), ("\\.well-known/void", void_offer, ""),
               ("dumps/", listing, "index")]
     for path_pattern, group, suffix in groups:
         rule = f"^({path_pattern})$"
