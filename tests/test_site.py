@@ -310,3 +310,27 @@ def test_dump_files_are_cached_longer(servers):
 def test_resources_are_under_the_base(servers):
     ttl = rdflib.Graph().parse(servers["out"] / "id" / "job" / "administrateur-de-base-de-donnees.ttl")
     assert (rdflib.URIRef(BASE + "id/job/administrateur-de-base-de-donnees"), None, None) in ttl
+
+
+def test_regenerating_the_site_under_a_running_nginx(tmp_path_factory):
+    # `refmetiers site` replaces the folder as a whole; the running nginx serves the new tree, never a half one.
+    root = build_fixture(tmp_path_factory.mktemp("regenerate"))
+    out = tmp_path_factory.mktemp("regenerated") / "site"
+    port = free_port()
+    command = [REFMETIERS, "site", "--root", str(root), "--dist", str(root / "dist"), str(out),
+               "--listen", f"127.0.0.1:{port}"]
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    nginx = Nginx(out, port)
+    path = "/id/job/administrateur-de-base-de-donnees"
+    try:
+        before = httpx.get(nginx.url + path, headers={"Accept": "text/turtle"})
+        assert before.status_code == 200
+        (out / "stale.txt").write_text("from the previous tree")
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert not (out / "stale.txt").exists()  # a new tree, not files written over the old one
+        after = httpx.get(nginx.url + path, headers={"Accept": "text/turtle"})
+        assert after.status_code == 200 and after.content == before.content
+        assert not [p for p in out.parent.iterdir() if p.name.startswith(".site-")]  # no staging or old tree left
+    finally:
+        nginx.stop()

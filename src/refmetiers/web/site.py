@@ -463,8 +463,9 @@ server {{
 
 
 NGINX_STANDALONE = """# A complete nginx main file around nginx.conf, for a quick start or a test:
-#   nginx -p OUT/server -c nginx-standalone.conf          (add -g 'user root;' when root serves a private folder)
-# Paths are relative to the -p prefix; nginx writes its pid, log and temporary files there.
+#   nginx -p /var/lib/refmetiers-nginx -c OUT/server/nginx-standalone.conf
+# nginx writes its pid, log, temporary files and cache under the -p folder: keep it outside OUT, which
+# `refmetiers site` replaces as a whole (then `nginx -s reload` is not even needed: the files are read per request).
 daemon off;
 worker_processes auto;
 pid nginx.pid;
