@@ -334,3 +334,11 @@ def test_regenerating_the_site_under_a_running_nginx(tmp_path_factory):
         assert not [p for p in out.parent.iterdir() if p.name.startswith(".site-")]  # no staging or old tree left
     finally:
         nginx.stop()
+
+
+def test_a_wrong_upstream_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "site"
+    done = subprocess.run([REFMETIERS, "site", str(out), "--upstream", "http://127.0.0.1/no-port"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "--upstream" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()

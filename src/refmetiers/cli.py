@@ -121,7 +121,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
     if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
-        raise ConfigError(f"--store {settings.store_url!r}: give the http(s) URL of a SPARQL 1.1 query endpoint")
+        raise ConfigError(f"--store {settings.store_url!r}: give the http(s) URL of a SPARQL 1.1 query endpoint / "
+                          "donnez l'URL http(s) d'un service de requêtes SPARQL 1.1")
     freshness = build_if_stale(settings)
     if freshness.built is not None:
         print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
@@ -152,12 +153,13 @@ def _built(settings: Settings) -> None:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from .web.site import SiteOptions, write_site
+    from .web.site import SiteOptions, check_options, write_site
 
     settings = _settings(args)
-    _built(settings)
     options = SiteOptions(listen=args.listen, server_name=args.server_name, upstreams=tuple(args.upstream),
                           cache=args.cache, public_url=args.public_url)
+    check_options(options)
+    _built(settings)
     result = write_site(settings, args.out, options)
     print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) for {result.resources} IRIs to {result.out} "
           f"(data version {result.data_version}); nginx: {result.out / 'server' / 'nginx.conf'}, "

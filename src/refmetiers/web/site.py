@@ -179,10 +179,12 @@ def write_site(settings: Settings, out: Path, options: SiteOptions | None = None
     import asyncio
 
     options = options or SiteOptions()
+    check_options(options)
     out = Path(out).absolute()
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        raise ConfigError(f"{out}: exists and is not a site written by `refmetiers site`; "
-                          "choose an empty or new folder")
+        raise ConfigError(f"{out}: exists and is not a site written by `refmetiers site`; choose an empty or new "
+                          "folder / ce dossier existe et n'a pas été écrit par `refmetiers site` ; choisissez un "
+                          "dossier vide ou nouveau")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     umask = os.umask(0)
@@ -325,6 +327,15 @@ def _nginx_link_map(variable: str, source: str, offered: tuple[formats.Format, .
     return "\n".join(lines + ["}"])
 
 
+def check_options(options: SiteOptions) -> None:
+    """Refuse wrong options before anything is built or written.
+
+    Raises:
+        ConfigError: an ``--upstream`` is not http://HOST:PORT.
+    """
+    _nginx_upstream(options)
+
+
 def _nginx_upstream(options: SiteOptions) -> tuple[str, str]:
     """The ``upstream`` (and cache) of the replicas, and the location that proxies the dynamic routes to them."""
     from urllib.parse import urlsplit
@@ -335,7 +346,8 @@ def _nginx_upstream(options: SiteOptions) -> tuple[str, str]:
     for url in options.upstreams:
         parts = urlsplit(url if "//" in url else "http://" + url)
         if not parts.hostname or not parts.port or parts.path not in ("", "/"):
-            raise ConfigError(f"--upstream {url!r}: give http://HOST:PORT of a `refmetiers serve`")
+            raise ConfigError(f"--upstream {url!r}: give http://HOST:PORT of a `refmetiers serve` / donnez "
+                              "http://HÔTE:PORT d'un `refmetiers serve`")
         servers.append(f"    server {parts.hostname}:{parts.port} max_fails=1 fail_timeout=2s;")
     upstream = "\n".join(["", "upstream refmetiers_replicas {", *servers, "    keepalive 32;", "}"])
     cache = ""
