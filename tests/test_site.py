@@ -342,3 +342,17 @@ def test_a_wrong_upstream_is_refused_before_anything_is_written(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2 and "--upstream" in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_apache_gives_a_browser_the_site_s_error_page_when_there_is_one(published, apache_client):
+    page = published["out"] / ".errors" / "404.html"
+    page.write_text("<!doctype html><title>Introuvable</title>")
+    page.chmod(0o644)
+    try:
+        browser = apache_client.get("/id/job/nobody", headers={"Accept": "text/html,*/*;q=0.8"})
+        assert browser.status_code == 404 and browser.headers["content-type"].startswith("text/html")
+        assert "Introuvable" in browser.text
+        data = apache_client.get("/id/job/nobody", headers={"Accept": "text/turtle"})
+        assert data.status_code == 404 and data.json()["error"] == "NotFound"
+    finally:
+        page.unlink()

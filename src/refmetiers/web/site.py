@@ -519,6 +519,11 @@ def htaccess(options: SiteOptions, offered, void_offer, listing) -> str:
         '<FilesMatch "\\.gz$">', f"    ForceType {formats.GZIP_MEDIA_TYPE}",
         '    Header set Content-Disposition "attachment"', "</FilesMatch>",
         *[f"ErrorDocument {status} /.errors/{status}.json" for status in _error_bodies()],
+        # A browser gets an error page of the site instead, where the site has one.
+        *[line for status in _error_bodies() for line in (
+            f"<If \"-f '%{{DOCUMENT_ROOT}}/.errors/{status}.html' && %{{HTTP_ACCEPT}} =~ "
+            "m#text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))#i\">",
+            f"    ErrorDocument {status} /.errors/{status}.html", "</If>")],
         'Header merge Vary Accept env=REDIRECT_RM_NEGOTIATED',
         f'Header set Cache-Control "public, max-age={RESOURCE_MAX_AGE}" env=REDIRECT_RM_NEGOTIATED',
         '<If "%{THE_REQUEST} =~ m#^\\S+ /dumps/[^/?\\s]+[?\\s]#">',
