@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-servers lint build validate fmt bench clean
+.PHONY: serve test test-servers test-clients lint build validate fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,14 +20,31 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The real servers some tests run beside ours (CI calls it before `make test`): nginx and Apache from Debian
-# for the static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]. apt needs root.
-test-servers: $(STAMP)
+# sssom-py, the SSSOM reference implementation, checks our mapping sets (tests/test_sssom_conformance.py). It has
+# a venv of its own: its dependency tree (pandas, linkml, rdflib-jsonld) must not change the project's.
+SSSOM_VENV := .venv-sssom
+SSSOM_STAMP := $(SSSOM_VENV)/.installed
+
+$(SSSOM_STAMP):
+	test -x $(SSSOM_VENV)/bin/python || $(PYTHON) -m venv $(SSSOM_VENV)
+	$(SSSOM_VENV)/bin/python -m pip install --quiet 'sssom==0.4.21'
+	touch $(SSSOM_STAMP)
+
+# The real servers and tools some tests run beside ours (CI calls it before `make test`): nginx and Apache from
+# Debian for the static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]; sssom-py
+# (above). Needs root for apt.
+test-servers: $(STAMP) $(SSSOM_STAMP)
 	{ test -x /usr/sbin/nginx && test -x /usr/sbin/apache2; } || { \
 		apt-get -o DPkg::Lock::Timeout=600 update -q && \
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
 			nginx-light apache2; }
 	test -x $(BIN)/oxigraph
+
+# Java and Node SPARQL clients against the real server: Apache Jena rsparql (Debian libapache-jena-java) and
+# Comunica 5 on Node 22 (npm), installed into .clients/ by tests/clients/install.sh. Needs root for apt.
+test-clients: $(STAMP)
+	tests/clients/install.sh
+	REFMETIERS_REQUIRE_CLIENTS=1 $(BIN)/python -m pytest tests/clients -q
 
 LINT_STAMP := $(VENV)/.installed-lint
 

@@ -7,12 +7,11 @@ from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from conftest import REPO
 from refmetiers.build import assemble
 from refmetiers.config import load_settings
 from refmetiers.inference import close_schema, infer, rules_from_schema, skos_axioms
 from refmetiers.namespaces import BASE, RM
-
-from conftest import REPO
 
 EXPECTED = """
 @prefix rm: <https://w3id.org/refmetiers/def#> .

@@ -11,16 +11,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
 
+from .checks import SourceChecks
 from .config import Settings
 from .dumps import write_dist
 from .errors import ConfigError, RefmetiersError, ValidationFailed
 from .graphs import merge, read_published
 from .inference import with_entailments
-from .sources import SourceFile, Sources, discover, load_sources, parse_file, parse_turtle, route
+from .namespaces import RM
+from .sources import SourceFile, Sources, discover, from_oxigraph, load_sources, parse_file, parse_turtle, route
 from .store import QUADS_FILE
-from .validation import ValidationReport, load_shapes, locate, validate
+from .validation import RMSH, ValidationReport, load_shapes, locate, validate
 
 
 @dataclass
@@ -61,17 +65,21 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
     seconds: dict[str, float] = {}
     sources, graphs = _parse_and_infer(settings, seconds)
     start = time.perf_counter()
-    report = validate(merge(graphs), load_shapes(settings.shapes_dir))
+    shapes = load_shapes(settings.shapes_dir)
+    report = validate(merge(graphs), shapes)
+    files = [(source.path, graph) for source, graph in sources.files]
+    _source_checks(report, shapes, settings, files, whole=True)
     seconds["validate"] = time.perf_counter() - start
     if not report.conforms:
         # Point the contributor at the file and line of each result, as `refmetiers validate` does.
-        locate(report, [(source.path, graph) for source, graph in sources.files])
+        locate(report, files)
         raise ValidationFailed(report)
     result = BuildResult(graphs, report, seconds=seconds)
     if write:
         start = time.perf_counter()
+        mapping_sets = [source.path for source, _ in sources.files if source.path.name.endswith(".sssom.tsv")]
         result.files = write_dist(settings.dist, graphs, base=settings.base_iri, version=settings.version,
-                                  validation_report=report.graph)
+                                  validation_report=report.graph, mapping_sets=mapping_sets)
         seconds["write"] = time.perf_counter() - start
     return result
 
@@ -99,7 +107,55 @@ def check_sources(settings: Settings, sources: list[SourceFile] | None = None) -
     shapes = _required_shapes(settings)
     parsed = load_sources(settings, sources)
     report = validate(merge(with_entailments(parsed.graphs)), shapes)
-    return locate(report, [(source.path, graph) for source, graph in parsed.files])
+    files = [(source.path, graph) for source, graph in parsed.files]
+    _source_checks(report, shapes, settings, files, whole=sources is None)
+    return locate(report, files)
+
+
+def published_job_types(settings: Settings) -> Graph | None:
+    """The job types of the last build (their type and labels), or None when nothing was built.
+
+    Read with pyoxigraph, which loads the N-Quads dump in a fraction of rdflib's time.
+    """
+    quads = settings.dist / QUADS_FILE
+    if not quads.is_file():
+        return None
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError) as exc:
+        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+    jobs = Graph()
+    query = (f"SELECT DISTINCT ?job ?label WHERE {{ ?job a <{RM.JobType}> "
+             f"OPTIONAL {{ ?job <{SKOS.prefLabel}> ?label }} }}")
+    for solution in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        job = from_oxigraph(solution["job"])
+        jobs.add((job, RDF.type, RM.JobType))
+        if solution["label"] is not None:
+            jobs.add((job, SKOS.prefLabel, from_oxigraph(solution["label"])))
+    return jobs
+
+
+def _source_checks(report: ValidationReport, shapes: Graph, settings: Settings, files: list[tuple[Path, Graph]],
+                   *, whole: bool, published: Graph | None = None) -> ValidationReport:
+    """Add the checks of refmetiers.checks to ``report``: one job type per file, no published job
+    type vanished (only when ``whole`` sources are checked), no code taken twice (among ``files``,
+    and over ``published``)."""
+    checks = SourceChecks(shapes, files)
+    jobs_dir = settings.data_dir / "jobs"
+    published_jobs = published_job_types(settings) if whole else None
+    extra = checks.one_job_per_file(jobs_dir, published_jobs)
+    if published_jobs is not None:
+        current = Graph()
+        for _, graph in files:
+            current += graph.triples((None, RDF.type, RM.JobType))
+        extra += checks.published_jobs_kept(published_jobs, current, jobs_dir)
+    duplicates = checks.duplicate_codes(published)
+    taken = {result.focus for result in duplicates}
+    # Two labels on one IRI are S14's business unless the IRI is a code taken twice: its advice
+    # (keep one label) would merge two different concepts.
+    kept = [r for r in report.results if not (r.focus in taken and r.shape == RMSH["S14-OnePrefLabelPerLanguage"])]
+    return report.keep(kept + extra + duplicates)
 
 
 def published_graphs(settings: Settings) -> dict[str, Graph]:
@@ -128,21 +184,24 @@ def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
               else parse_turtle(Path(path))) for path in paths]
     # Files of the repository's own data/ are checked against the sources as they are on disk (the
     # last build still holds their previous version, which would clash with the edited one).
-    graphs = load_sources(settings).graphs if ours else published_graphs(settings)
+    sources = load_sources(settings) if ours else None
+    graphs = sources.graphs if sources is not None else published_graphs(settings)
+    published = graphs["referentiel"]  # before the files join it (`+` makes a new graph)
     for path, graph in files:
         if path not in ours:
             graphs["referentiel"] = graphs["referentiel"] + graph
-    report = validate(merge(with_entailments(graphs)), shapes)
+    # Only what the files mention can fail because of them: validate those nodes only.
+    focus = {term for _, graph in files for triple in graph for term in triple[::2] if isinstance(term, URIRef)}
+    report = validate(merge(with_entailments(graphs)), shapes, focus)
+    if sources is not None:  # the repository's own sources, edited: checked as the whole repository would be
+        _source_checks(report, shapes, settings, [(s.path, g) for s, g in sources.files], whole=True)
+    else:
+        _source_checks(report, shapes, settings, files, whole=False, published=published)
     locate(report, files)
     own = {path.resolve() for path, _ in files}
     kept = [r for r in report.results if r.location is not None and r.location.path.resolve() in own]
     report.hidden = len(report.results) - len(kept)
-    report.results = kept
-    report.violations = sum(1 for r in kept if r.severity == "violation")
-    report.warnings = sum(1 for r in kept if r.severity == "warning")
-    report.infos = sum(1 for r in kept if r.severity == "info")
-    report.conforms = report.violations == 0
-    return report
+    return report.keep(kept)
 
 
 # ---------------------------------------------------------------------------

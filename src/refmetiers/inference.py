@@ -13,6 +13,7 @@ Two steps, each with the tool that is exact and cheap for it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 import owlrl
@@ -20,8 +21,9 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from .graphs import entailment_source
+from .graphs import ENTAILMENT_SOURCES
 from .namespaces import bind_prefixes
+from .sources import from_oxigraph
 
 # Super-properties and super-classes we do not materialise: true, but useless to a reader and
 # they would double the inferred graph (skos:note would repeat every editorial note).
@@ -109,14 +111,14 @@ def rules_from_schema(schema: Graph) -> Rules:
 _ASSERTED = ox.NamedNode("urn:refmetiers:asserted")
 
 
-def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
-    """Run ``rules`` over ``data`` to a fixpoint; return only the new triples.
+def apply_rules(data: Graph | bytes, rules: Rules, max_rounds: int = 50) -> Graph:
+    """Run ``rules`` over ``data`` (a graph, or its N-Triples) to a fixpoint; return only the new triples.
 
     The rules work on the default graph; a copy of the data in a named graph lets the store itself
     tell the new triples from the asserted ones, so only the (small) difference comes back to rdflib.
     """
     store = ox.Store()
-    text = data.serialize(format="nt", encoding="utf-8")
+    text = data if isinstance(data, bytes) else data.serialize(format="nt", encoding="utf-8")
     store.bulk_load(text, ox.RdfFormat.N_TRIPLES)
     store.bulk_load(text, ox.RdfFormat.N_TRIPLES, to_graph=_ASSERTED)
     updates = rules.as_sparql()
@@ -129,17 +131,35 @@ def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
         size = len(store)
     new = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ GRAPH <{_ASSERTED.value}> {{ ?s ?p ?o }} }} }}")
     inferred = Graph()
-    inferred.parse(data=ox.serialize(new, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    # straight from pyoxigraph's terms: no N-Triples text to write and parse back
+    blank: dict = {}
+    inferred.addN((from_oxigraph(t.subject, blank), from_oxigraph(t.predicate, blank),
+                   from_oxigraph(t.object, blank), inferred) for t in new)  # type: ignore[union-attr]
     return inferred
+
+
+@lru_cache(maxsize=8)
+def _rules_of(ontology_ntriples: frozenset[str]) -> Rules:
+    ontology = Graph().parse(data="\n".join(ontology_ntriples), format="nt")
+    return rules_from_schema(close_schema(ontology))
+
+
+def rules_for(ontology: Graph) -> Rules:
+    """The data-level rules of ``ontology``, computed once per ontology and process (owlrl's closure of
+    the schema is a third of the entailments' time; a test session or a server validates many times)."""
+    return _rules_of(frozenset(ontology.serialize(format="nt").splitlines()))
 
 
 def infer(ontology: Graph, data: Graph) -> Graph:
     """The entailments of ``data`` under ``ontology`` that we publish, without the asserted triples."""
-    return apply_rules(data, rules_from_schema(close_schema(ontology)))
+    return apply_rules(data, rules_for(ontology))
 
 
 def with_entailments(graphs: dict[str, Graph]) -> dict[str, Graph]:
     """``graphs`` (the asserted named graphs) plus graph `inferred`, computed from them."""
-    inferred = infer(graphs["ontology"], entailment_source(graphs))
+    # The entailment source as N-Triples, graph by graph: merging the graphs in rdflib first cost more
+    # than the rules (the store merges them on loading).
+    source = b"".join(graphs[name].serialize(format="nt", encoding="utf-8") for name in ENTAILMENT_SOURCES)
+    inferred = apply_rules(source, rules_for(graphs["ontology"]))
     bind_prefixes(inferred)
     return {**graphs, "inferred": inferred}

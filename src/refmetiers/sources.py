@@ -129,7 +129,7 @@ def _syntax_error(path: Path, exc: SyntaxError) -> SourceError:
     return SourceError(path, f"Turtle syntax error: {reason}", line, column, messages=messages, fixes=fixes)
 
 
-def _term(term, blank: dict[str, BNode]):
+def from_oxigraph(term, blank: dict[str, BNode] | None = None):
     """A pyoxigraph term as the rdflib term rdflib's own Turtle parser would have made."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -139,7 +139,7 @@ def _term(term, blank: dict[str, BNode]):
         datatype = term.datatype.value
         return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
     if isinstance(term, ox.BlankNode):
-        return blank.setdefault(term.value, BNode())
+        return BNode() if blank is None else blank.setdefault(term.value, BNode())
     raise TypeError(f"unexpected term {term!r}")
 
 
@@ -163,8 +163,9 @@ def parse_turtle(path: Path, text: str | None = None) -> Graph:
     bind_prefixes(graph)
     blank: dict[str, BNode] = {}
     try:
-        triples = [(_term(t.subject, blank), _term(t.predicate, blank), _term(t.object, blank), graph)
-                   for t in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())]
+        parsed = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        triples = [(from_oxigraph(t.subject, blank), from_oxigraph(t.predicate, blank),
+                    from_oxigraph(t.object, blank), graph) for t in parsed]
     except SyntaxError as exc:
         raise _syntax_error(path, exc) from None
     graph.addN(triples)

@@ -65,6 +65,8 @@ class Context:
     cookbook: list[Cookbook] = field(default_factory=list)
     started: float = 0.0
     ready: bool = False
+    build_identity: tuple[int, int] | None = None  # of the build being served (see reload.py)
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def labels(self) -> list:
@@ -93,7 +95,9 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
     """
     from . import dumps, errors, pages, resources, search, sparql
+    from .dumps import close_files
     from .dumps import scan as scan_dumps
+    from .reload import build_identity, watch
     from .security import SecurityHeaders
 
     context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
@@ -101,6 +105,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         start = time.perf_counter()
+        context.build_identity = build_identity(settings.dist)
         backend = None
         if settings.store_url:
             from ..query.remote import RemotePool
@@ -117,11 +122,15 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
         context.started = time.perf_counter() - start
-        log.info("refmetiers: serving %s (version %s), ready in %.2f s", settings.dist, context.version, context.started)
+        log.info("refmetiers: serving %s (version %s), ready in %.2f s", settings.dist, context.version,
+                 context.started)
+        watcher = asyncio.create_task(watch(context), name="refmetiers-build-watch")
         try:
             yield
         finally:
+            watcher.cancel()
             context.service.close()
+            close_files(context.dumps)
 
     app = FastAPI(title="refmetiers", version=settings.version, lifespan=lifespan,
                   description="The French IT job reference (Référentiel métiers informatique) as linked data: "

@@ -10,6 +10,8 @@ from starlette.requests import Request
 
 from .. import formats
 from .errors import BadRequest, NotAcceptable, PayloadTooLarge
+from .routes import record
+
 
 class Params:
     """Parameters decoded strictly as UTF-8 (Starlette would silently replace invalid bytes)."""
@@ -18,7 +20,7 @@ class Params:
         self.pairs = list(pairs or [])
 
     @classmethod
-    def parse(cls, raw: bytes, charset: str = "utf-8") -> "Params":
+    def parse(cls, raw: bytes, charset: str = "utf-8") -> Params:
         try:
             text = raw.decode("ascii") if charset.lower() in ("utf-8", "utf8") else raw.decode(charset)
         except UnicodeDecodeError:
@@ -33,7 +35,7 @@ class Params:
         except UnicodeDecodeError as exc:
             raise BadRequest(f"a parameter is not valid UTF-8 once percent-decoded: {exc.reason}") from None
 
-    def extend(self, other: "Params") -> None:
+    def extend(self, other: Params) -> None:
         self.pairs += other.pairs
 
     def all(self, name: str) -> list[str]:
@@ -106,7 +108,8 @@ def choose_format(request: Request, params: Params, offered: tuple[formats.Forma
     if override:
         fmt = formats.by_name(override, offered) or formats.by_media_type(override, offered)
         if fmt is None or fmt not in offered:
-            raise BadRequest(f"format {override!r} is not served here; choose one of {', '.join(formats.names(offered))}")
+            choices = ", ".join(formats.names(offered))
+            raise BadRequest(f"format {override!r} is not served here; choose one of {choices}")
         return fmt
     fmt = formats.negotiate(request.headers.get("accept"), offered)
     if fmt is None:
@@ -151,6 +154,7 @@ def media_type_of_request(request: Request) -> tuple[str, str | None]:
 
 def add_route(api, path: str, endpoint, methods: list[str], **options) -> None:
     """Register ``endpoint`` once per method, each with its own OpenAPI operation id; HEAD stays out of the schema."""
+    record(path, methods)
     name = options.pop("name", None) or path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace(
         "}", "").replace(":", "_") or "home"
     for method in methods:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .. import formats
-from .. import query as qs
 from ..namespaces import PREFIXES
-from ..store import TURTLE_PREFIXES
-from ..store import Description, describe
+from ..store import TURTLE_PREFIXES, Description, describe
 from .common import (
-    add_route, alternates, choose_format, etag, Link, local_href, not_modified, query_params,
+    Link,
+    add_route,
+    alternates,
+    choose_format,
+    etag,
+    local_href,
+    not_modified,
+    query_params,
 )
 from .errors import NotFound
 
@@ -160,13 +167,22 @@ def serialise(description: Description, fmt: formats.Format) -> bytes:
                         prefixes=TURTLE_PREFIXES if fmt.name in ("ttl", "rdf") else None)
 
 
+# The characters an IRI path may hold (RFC 3987 ipath, without the ones IRIs forbid: space, <>"{}|\\^`).
+VALID_PATH = re.compile(r"[^\s<>\"{}|\\^`]*")
+
+
 def router(context) -> APIRouter:
     api = APIRouter(tags=["Linked data"])
 
     def resource(request: Request, path: str) -> Response:
         iri = context.base + path
         params = query_params(request)
-        description = describe(context.store, iri)
+        if not VALID_PATH.fullmatch(path):  # a space, a quote, a bracket: never one of our IRIs
+            raise NotFound(f"no resource <{iri}> in this dataset")
+        try:
+            description = describe(context.store, iri)
+        except ValueError:  # an IRI pyoxigraph refuses is not one of ours
+            raise NotFound(f"no resource <{iri}> in this dataset") from None
         if description is None:
             raise NotFound(f"no resource <{iri}> in this dataset")
         fmt = choose_format(request, params, OFFERED)

@@ -292,7 +292,9 @@ def _error_bodies() -> dict[int, dict]:
 
 
 def _types_block(offered_sets) -> str:
-    lines = {}
+    # Every extension of the format registry (dumps such as the crosswalk CSV and the SSSOM TSV files need
+    # theirs), then the offered sets, whose choice wins where two formats share an extension.
+    lines = {fmt.extension: fmt.media_type for fmt in formats.FORMATS}
     for offered in offered_sets:
         for fmt in offered:
             lines[fmt.extension] = fmt.media_type

@@ -15,7 +15,15 @@ from .. import formats
 from .. import query as qs
 from ..store import TURTLE_PREFIXES
 from .common import (
-    add_route, client_of, local_href, etag, media_type_of_request, not_modified, Params, query_params, read_body,
+    Params,
+    add_route,
+    client_of,
+    etag,
+    local_href,
+    media_type_of_request,
+    not_modified,
+    query_params,
+    read_body,
 )
 from .errors import BadRequest, NotReady, UnsupportedMediaType
 
