@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-servers test-clients lint build validate fmt bench clean
+.PHONY: serve test test-servers test-clients test-browser screenshots lint build validate fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,27 @@ $(LINT_STAMP): $(STAMP)
 lint: $(LINT_STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+
+# Browser tests: Debian's chromium driven by Playwright for Python (Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_STAMP := $(VENV)/.installed-browser
+
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
+
+$(CHROMIUM):
+	apt-get -o DPkg::Lock::Timeout=600 update
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+		chromium fonts-dejavu-core
+
+test-browser: $(BROWSER_STAMP) $(CHROMIUM)
+	REFMETIERS_BROWSER=1 CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/browser -p no:cacheprovider -rA -s -q
+
+# The screenshots of the README (docs/screenshots/), taken by the browser tests.
+screenshots: $(BROWSER_STAMP) $(CHROMIUM)
+	REFMETIERS_BROWSER=1 REFMETIERS_SCREENSHOTS=docs/screenshots CHROMIUM=$(CHROMIUM) \
+		$(BIN)/python -m pytest tests/browser -q -k "home or job_page or query_editor or search or api_docs"
 
 build: $(STAMP)
 	$(BIN)/refmetiers build

@@ -75,9 +75,10 @@ def subprocess_popen(command, log, env):
 
 
 class Load:
-    """``clients`` threads looping over ``queries`` from ``address`` until stopped; statuses and latencies."""
+    """``clients`` threads looping over ``queries`` until stopped; statuses and latencies. Each thread is its own
+    client, from its own loopback address (127.0.1.N), unless ``address`` names one for all."""
 
-    def __init__(self, url: str, queries: list[tuple[str, str, str]], clients: int, address: str = "127.0.0.1"):
+    def __init__(self, url: str, queries: list[tuple[str, str, str]], clients: int, address: str | None = None):
         self.url, self.queries, self.address = urllib.parse.urlsplit(url), queries, address
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
@@ -85,12 +86,12 @@ class Load:
         self.threads = [threading.Thread(target=self.client, args=(i,)) for i in range(clients)]
         self.lock = threading.Lock()
 
-    def connect(self) -> http.client.HTTPConnection:
+    def connect(self, index: int) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=120,
-                                          source_address=(self.address, 0))
+                                          source_address=(self.address or f"127.0.1.{index + 1}", 0))
 
     def client(self, index: int) -> None:
-        connection = self.connect()
+        connection = self.connect(index)
         i = index
         while not self.stop.is_set():
             _, text, accept = self.queries[i % len(self.queries)]
@@ -104,11 +105,11 @@ class Load:
                 status = response.status
                 if response.getheader("connection", "").lower() == "close":
                     connection.close()
-                    connection = self.connect()
+                    connection = self.connect(index)
             except (OSError, http.client.HTTPException):
                 status = 0
                 connection.close()
-                connection = self.connect()
+                connection = self.connect(index)
             with self.lock:
                 self.statuses[status] = self.statuses.get(status, 0) + 1
                 if status == 200:

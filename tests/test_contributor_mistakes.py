@@ -69,8 +69,10 @@ def test_a_typo_in_the_rm_prefix_declaration_is_a_violation(project, capsys):
 
 @pytest.mark.parametrize("old,new,shape,value", [
     ("rm:hasSheet false", 'rm:hasSheet "maybe"', "rmsh:TypedLiteral", "maybe"),
-    ("rm:hasSheet false .", 'rm:hasSheet false ;\n    rm:minEducationLevel "Bac+2"@fr .', "rmsh:ClosedVocabulary", "Bac+2"),
-    ("rm:hasSheet false .", "rm:hasSheet false ;\n    rm:requiredKnowHow <https://w3id.org/refmetiers/id/knowhow/SF750> .",
+    ("rm:hasSheet false .", 'rm:hasSheet false ;\n    rm:minEducationLevel "Bac+2"@fr .', "rmsh:ClosedVocabulary",
+     "Bac+2"),
+    ("rm:hasSheet false .",
+     "rm:hasSheet false ;\n    rm:requiredKnowHow <https://w3id.org/refmetiers/id/knowhow/SF750> .",
      "rmsh:OwnIriDefined", "https://w3id.org/refmetiers/id/knowhow/SF750"),
     ("rm:hasSheet false .", "rm:hasSheet false ;\n    skos:exactMatch <http://data.europa.eu/esco/occupation/"
      "00000000-0000-0000-0000-000000000000> .", "rmsh:LinkTargetDescribed", None),
@@ -92,7 +94,8 @@ def test_a_mistake_in_a_job_file_is_a_violation_at_its_line(project, capsys, old
 
 
 def test_a_broader_cycle_is_a_violation(project, capsys):
-    _edit(project, "rm:hasSheet false .", "rm:hasSheet false ;\n    skos:narrower <https://w3id.org/refmetiers/id/family/production> .")
+    _edit(project, "rm:hasSheet false .",
+          "rm:hasSheet false ;\n    skos:narrower <https://w3id.org/refmetiers/id/family/production> .")
     path = project / "data" / "schemes" / "example.ttl"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('skos:prefLabel "Production"@fr , "Production"@en ;',

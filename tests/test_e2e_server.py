@@ -382,11 +382,11 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
 # --- fair scheduling ------------------------------------------------------------------------------------
 
 def test_slow_clients_do_not_starve_fast_ones(root):
-    """4 clients (each from its own loopback address) send queries that run to the 3 s budget, while another
+    """4 clients (each from its own loopback address) send queries that run to the 2 s budget, while another
     sends cheap queries: every cheap query is answered (before, 85-90 % got 503 after waiting the budget)."""
     import threading
 
-    running = Server(root, env={"REFMETIERS_QUERY_TIMEOUT": "3"})
+    running = Server(root, env={"REFMETIERS_QUERY_TIMEOUT": "2"})
     slow_statuses, fast_statuses, stop = [], [], threading.Event()
 
     def slow_client(address: str):

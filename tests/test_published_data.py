@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
 
 from conftest import REPO
 from refmetiers.build import BuildResult, build
@@ -21,6 +21,7 @@ from refmetiers.config import load_settings
 from refmetiers.dumps import CROSSWALK_COLUMNS, CROSSWALK_FILE, CROSSWALK_TARGETS
 from refmetiers.namespaces import BASE, RM
 from refmetiers.sssom import read_mapping_set
+from refmetiers.validation import validate
 from refmetiers.web import create_app
 
 MAPPING_PROPERTIES = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
@@ -120,3 +121,31 @@ def test_dumps_route_serves_the_crosswalk_and_the_sssom_sets(published):
         response = client.get("/dumps/refmetiers-crosswalk.csv")
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
         assert response.text.startswith("job,label_fr,label_en,esco_occupation")
+
+
+# --- our links against the ESCO-ROME crosswalk (shapes/crosswalk.ttl) ---------------------------------------
+
+def _crosswalk_results(graphs: dict[str, Graph]) -> set[str]:
+    union = Graph()
+    for name in ("mappings", "reference"):  # what the shape reads: the records and the crosswalk
+        union += graphs[name]
+    report = validate(union, Graph().parse(REPO / "shapes" / "crosswalk.ttl"))
+    return {str(r.focus).rsplit("/mapping/", 1)[1] for r in report.results}
+
+
+def test_published_links_agree_with_the_crosswalk(published):
+    assert _crosswalk_results(published.graphs) == set()
+
+
+@pytest.mark.parametrize("record,was,caught", [
+    ("esco-occupations/0002", SKOS.exactMatch, "rome/0004"),  # Administrateur de réseau d'entreprise
+    ("rome/0018", SKOS.closeMatch, "rome/0018"),  # Chef de produit: 12218 is exact to ESCO 'product manager'
+])
+def test_the_crosswalk_shape_catches_the_contradictions_the_audit_found(published, record, was, caught):
+    graphs = dict(published.graphs)
+    mappings = Graph()
+    mappings += graphs["mappings"]
+    node = URIRef(BASE + "id/mapping/" + record)
+    mappings.set((node, OWL.annotatedProperty, was))
+    graphs["mappings"] = mappings
+    assert _crosswalk_results(graphs) == {caught}

@@ -13,8 +13,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from refmetiers import dumps
 from conftest import make_root
+from refmetiers import dumps
 from refmetiers.build import build, check_sources
 from refmetiers.config import load_settings
 from refmetiers.namespaces import SH
@@ -63,7 +63,7 @@ def _marked_lines(path: Path) -> list[int]:
 
 def test_there_is_one_shapes_file_per_concern():
     assert sorted(p.stem for p in SHAPES.glob("*.ttl")) == [
-        "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
+        "crosswalk", "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
 
 
 @pytest.mark.parametrize("stem,shape,graph", SHAPE_LIST, ids=[str(s).split("#")[-1] for _, s, _ in SHAPE_LIST])
@@ -164,9 +164,10 @@ def test_every_source_check_is_declared_with_messages_and_a_fixture():
     assert sorted(str(c).split("#")[-1] for c in SOURCE_CHECKS) == sorted(PLACED)
     named = set()
     for check in SOURCE_CHECKS:
-        languages = lambda p: sorted(o.language for o in SHAPES_GRAPH.objects(check, p))  # noqa: E731
-        assert languages(SH.message) == ["en", "fr"] and languages(RMSH.fix) == ["en", "fr"]
-        match = re.search(r"Failing fixture: (tests/invalid-files/\S+\.ttl)", str(SHAPES_GRAPH.value(check, RDFS.comment)))
+        for predicate in (SH.message, RMSH.fix):
+            assert sorted(o.language for o in SHAPES_GRAPH.objects(check, predicate)) == ["en", "fr"]
+        comment = str(SHAPES_GRAPH.value(check, RDFS.comment))
+        match = re.search(r"Failing fixture: (tests/invalid-files/\S+\.ttl)", comment)
         assert match and (REPO / match.group(1)).is_file(), check
         named.add(REPO / match.group(1))
     assert set((REPO / "tests" / "invalid-files").glob("*.ttl")) == named

@@ -344,3 +344,25 @@ def test_an_unreadable_file_is_a_parse_error_in_every_format_and_language(
             assert ("→ à faire :" if lang == "fr" else "→ fix:") in out
         if column is not None and fmt == "text":
             assert f"{name}.ttl:{line}:{column}:" in out
+
+
+# Fixtures whose shape reads beyond the focus node's own statements: its neighbours' types and labels,
+# statements pointing at it, concepts sharing its labels, the entailments.
+NEIGHBOURHOOD = ["reference/05_nearby-job-not-a-job", "reference/02_job-without-family", "quality/02_unused-knowhow",
+                 "quality/07_overlapping-labels", "skos-integrity/05_s27-related-to-an-ancestor",
+                 "quality/06_broader-cycle", "links/03_link-target-unknown", "reference/13_education-level-as-text",
+                 "reference/14_undefined-own-iri", "labels/02_job-without-english-pref-label"]
+
+
+@pytest.mark.parametrize("name", NEIGHBOURHOOD)
+def test_checking_one_file_finds_what_checking_the_whole_finds(tmp_path, name):
+    """`validate FILE` reads only the part of the graph around the file's nodes: the same results."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(INVALID / f"{name}.ttl", data / "example.ttl")
+    settings = load_settings(root=make_root(tmp_path, data), dist_dir=tmp_path / "no-build")
+    whole = check_sources(settings)
+    one = check_files(settings, [settings.root / "data" / "example.ttl"])
+    as_set = lambda report: sorted((r.shape_name, str(r.focus), str(r.value), r.location.line)  # noqa: E731
+                                   for r in report.results)
+    assert as_set(one) == as_set(whole) and whole.results

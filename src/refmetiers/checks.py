@@ -25,7 +25,7 @@ from .locate import Location, Locator
 from .namespaces import ID, RM, SH
 from .validation import RMSH, Result, by_lang
 
-_SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+_SEVERITIES: dict = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 _CODE = re.compile(r"^(?P<kind>[a-z0-9-]+)/(?P<letters>[A-Za-z]*)(?P<digits>[0-9]+)$")
 
 
@@ -80,7 +80,7 @@ class SourceChecks:
         shape = RMSH[name]
         severity = _SEVERITIES.get(self.shapes.value(shape, SH.severity), "violation")
         fill = lambda texts: {lang: text.format(**fields) for lang, text in texts.items()}  # noqa: E731
-        labels = {}
+        labels: dict[str, str] = {}
         for _, graph in self.files:
             labels = labels or by_lang(graph, focus, SKOS.prefLabel)
         return Result(shape=shape, severity=severity, focus=focus, value=value, path=list(path),
@@ -124,17 +124,17 @@ class SourceChecks:
         definitions: dict[URIRef, list[tuple[tuple, str, Location | None]]] = {}
         if published is not None:
             for iri, label in published.subject_objects(SKOS.prefLabel):
-                if _own_label(iri, label):
+                if isinstance(iri, URIRef) and _own_label(iri, label):
                     definitions.setdefault(iri, []).append(((0, "", 0), str(label), None))
-        labels: dict[URIRef, set[str]] = {iri: {label for _, label, _ in found} for iri, found in definitions.items()}
+        texts: dict[URIRef, set[str]] = {iri: {text for _, text, _ in found} for iri, found in definitions.items()}
         for _, graph in self.files:
             for iri, label in graph.subject_objects(SKOS.prefLabel):
-                if _own_label(iri, label):
-                    labels.setdefault(iri, set()).add(str(label))
-        suspects = {iri for iri, texts in labels.items() if len(texts) > 1}  # locating every label costs seconds
+                if isinstance(iri, URIRef) and _own_label(iri, label):
+                    texts.setdefault(iri, set()).add(str(label))
+        suspects = {iri for iri, found in texts.items() if len(found) > 1}  # locating every label costs seconds
         for path, graph in self.files:
             for iri, label in graph.subject_objects(SKOS.prefLabel):
-                if iri not in suspects or not _own_label(iri, label):
+                if not isinstance(iri, URIRef) or iri not in suspects or not _own_label(iri, label):
                     continue
                 starts = self.locator.statement_starts(path, iri)
                 spelled = self.locator.term_lines(path, label)
@@ -149,17 +149,16 @@ class SourceChecks:
         for iri, found in sorted(definitions.items()):
             found.sort(key=lambda item: item[0])
             blocks = {order for order, _, _ in found}
-            labels = {label for _, label, _ in found}
-            if len(labels) < 2 or len(blocks) < 2:
+            if len({text for _, text, _ in found}) < 2 or len(blocks) < 2:
                 continue  # one definition (with several labels: S14's business), or the same concept
             (owner_order, owner_label, owner_where) = found[0]
             place = ("the published reference / le référentiel publié" if owner_where is None
                      else f"{owner_where.path}:{owner_order[2]}")
-            for order, label, where in found[1:]:
-                if order == owner_order or label == owner_label:
+            for order, text, at in found[1:]:
+                if order == owner_order or text == owner_label:
                     continue
                 results.append(self._result(
-                    "DuplicateCode", iri, where, value=Literal(label, lang="fr"), path=[(SKOS.prefLabel, False)],
+                    "DuplicateCode", iri, at, value=Literal(text, lang="fr"), path=[(SKOS.prefLabel, False)],
                     code=str(iri).rsplit("/", 1)[-1], other=owner_label, place=place,
                     next=next_free_code(iri, graphs) or "?"))
         return results

@@ -62,7 +62,8 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def similar(graph: Graph, cls: URIRef, label: str, top: int = 5, minimum: float = 0.5) -> list[tuple[str, URIRef, float]]:
+def similar(graph: Graph, cls: URIRef, label: str, top: int = 5,
+            minimum: float = 0.5) -> list[tuple[str, URIRef, float]]:
     """The concepts of ``cls`` whose French preferred label is closest to ``label``."""
     wanted = normalize(label)
     found = []

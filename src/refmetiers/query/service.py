@@ -6,11 +6,12 @@ time budget. The budget starts when a worker takes the query: time spent waiting
 from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote SPARQL endpoint) would
 offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
 
-Fairness: a client is "slow" from the moment one of its queries has run ``slow_after_s`` until one of
-its queries is fast again. A free worker goes to the waiting query of a client that is not slow, holding
-the fewest running queries (ties: first come). Slow clients share at most ``workers - 1`` workers and each
-may run ``max_slow_per_client`` at once, so one worker is always left for fast queries. A query waits at
-most ``max_wait_s`` for a worker (default: twice the budget); its budget starts when a worker takes it.
+Fairness: a client is "slow" from the moment one of its queries has run ``slow_after`` (a quarter of the
+budget) until one of its queries is fast again. A free worker goes to the waiting query of a client that is
+not slow, holding the fewest running queries (ties: first come). Slow clients share at most ``workers - 1``
+workers and each may run ``max_slow_per_client`` at once, so one worker is always left for fast queries. A
+query waits at most ``max_wait_s`` for a worker (default: twice the budget); its budget starts when a worker
+takes it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class _Run:
 
     client: str
     worker: Worker
-    slow: bool = False  # counted in the slow lane (its client was slow, or it ran past slow_after_s)
+    slow: bool = False  # counted in the slow lane (its client was slow, or it ran past slow_after)
     done: bool = False
     timer: asyncio.TimerHandle | None = None
 
@@ -172,14 +173,14 @@ class QueryService:
             chosen.future.set_result(self._take(chosen.client, worker))
 
     def _take(self, client: str, worker: Worker) -> _Run:
-        """Count a query of ``client`` as running on ``worker``; past ``slow_after_s`` it counts as slow."""
+        """Count a query of ``client`` as running on ``worker``; past ``slow_after`` it counts as slow."""
         state = self._clients[client]
         state.running += 1
         run = _Run(client, worker)
         if state.slow:
             self._mark_slow(run)
         else:
-            run.timer = asyncio.get_running_loop().call_later(self.limits.slow_after_s, self._mark_slow, run)
+            run.timer = asyncio.get_running_loop().call_later(self.limits.slow_after, self._mark_slow, run)
         return run
 
     def _mark_slow(self, run: _Run) -> None:
@@ -201,7 +202,7 @@ class QueryService:
             state.running_slow -= 1
             self._slow_running -= 1
         if seconds is not None:
-            state.slow = seconds > self.limits.slow_after_s
+            state.slow = seconds > self.limits.slow_after
         worker = run.worker
         if self.pool.usable(worker):
             self._idle.append(worker)
@@ -225,7 +226,7 @@ class QueryService:
         if len(self._waiters) >= self.limits.max_waiting:
             raise Overloaded(f"{len(self._waiters)} queries are already waiting; retry in a moment",
                              f"{len(self._waiters)} requêtes attendent déjà ; réessayez dans un instant")
-        per_client = max(2, self.limits.max_waiting // 4)
+        per_client = max(2, self.limits.max_waiting // 2)  # no one client fills the whole line
         if state.waiting >= per_client:
             raise Overloaded(f"you already have {state.waiting} queries waiting; wait for their answers",
                              f"vous avez déjà {state.waiting} requêtes en attente ; attendez leurs réponses")

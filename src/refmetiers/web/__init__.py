@@ -16,37 +16,53 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse
 
 from .. import query as qs
 from ..config import Settings
-from ..store import data_version, label_index, load_store
+from ..labelsearch import LabelIndex, label_index
+from ..store import data_version, load_store
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Cookbook:
-    """One query of queries/*.rq: its file name, title (first comment line), description and text."""
+    """One query of queries/*.rq: its file name, title (first comment line), French title (a ``# fr:``
+    comment line), description and text."""
 
     name: str
     title: str
     description: str
     text: str
+    title_fr: str = ""
+
+    def title_in(self, lang: str) -> str:
+        return self.title_fr if lang == "fr" and self.title_fr else self.title
+
+    def title_lang(self, lang: str) -> str:
+        return "fr" if lang == "fr" and self.title_fr else "en"
 
 
 def load_cookbook(folder: Path) -> list[Cookbook]:
-    """The queries of ``folder`` (each starts with ``#`` comment lines: a title, then a description)."""
+    """The queries of ``folder`` (each starts with ``#`` comment lines: a title, then a description;
+    a line ``# fr: …`` gives the French title)."""
     recipes = []
     for path in sorted(Path(folder).glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        comments = []
+        comments, title_fr = [], ""
         for line in text.splitlines():
             if not line.startswith("#"):
                 break
-            comments.append(line.lstrip("#").strip())
+            comment = line.lstrip("#").strip()
+            if comment.startswith("fr:"):
+                title_fr = comment[3:].strip()
+            else:
+                comments.append(comment)
         title = comments[0] if comments else path.stem
-        recipes.append(Cookbook(path.stem, title, " ".join(c for c in comments[1:] if c), text))
+        recipes.append(Cookbook(path.stem, title, " ".join(c for c in comments[1:] if c), text, title_fr))
     return recipes
 
 
@@ -60,7 +76,7 @@ class Context:
     service: qs.QueryService | None = None
     store: object = None
     version: str = ""
-    index: list | None = None
+    index: LabelIndex | None = None
     dumps: dict = field(default_factory=dict)
     cookbook: list[Cookbook] = field(default_factory=list)
     started: float = 0.0
@@ -69,11 +85,11 @@ class Context:
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def labels(self) -> list:
+    def labels(self) -> LabelIndex:
         """The label index for /search, built on first use (it is not needed to answer queries)."""
         with self._index_lock:
             if self.index is None:
-                self.index = label_index(self.store)
+                self.index = label_index(self.store, own=self.base + "def#")
         return self.index
 
     @property
@@ -94,7 +110,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         settings: where dist/ and queries/ are, the base IRI, the query limits.
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
     """
-    from . import dumps, errors, pages, resources, search, sparql
+    from . import compare, dumps, errors, pages, resources, search, sparql
     from .dumps import close_files
     from .dumps import scan as scan_dumps
     from .reload import build_identity, watch
@@ -132,7 +148,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
             context.service.close()
             close_files(context.dumps)
 
-    app = FastAPI(title="refmetiers", version=settings.version, lifespan=lifespan,
+    app = FastAPI(title="refmetiers", version=settings.version, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The French IT job reference (Référentiel métiers informatique) as linked data: "
                               "SPARQL 1.1 endpoint, dereferenceable IRIs, dumps, label search.")
     app.state.ctx = context
@@ -144,6 +160,16 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     from starlette.staticfiles import StaticFiles
 
     app.mount("/static", StaticFiles(packages=[("refmetiers.web", "static")]), name="static")
-    for module in (pages, sparql, dumps, search, resources):
+    for module in (pages, sparql, dumps, search, compare, resources):
         app.include_router(module.router(context))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        # Swagger UI from our own static files (vendored from npm swagger-ui-dist): /docs works offline.
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="refmetiers API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+        # The API is documented in English: say so (FastAPI's page names no language).
+        return HTMLResponse(bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1))
     return app

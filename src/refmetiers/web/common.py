@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
@@ -122,29 +121,6 @@ def alternates(path: str, offered: tuple[formats.Format, ...], current: formats.
     """A ``Link`` header listing the other formats of the same resource."""
     return ", ".join(f'<{path}?format={f.name}>; rel="alternate"; type="{f.media_type}"'
                      for f in offered if f is not current)
-
-
-@dataclass
-class Link:
-    """A link to a resource, as the templates show it."""
-
-    href: str
-    label: str
-    label_en: str | None = None
-    iri: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-def local_href(iri: str, base: str) -> str:
-    """The path on this server of one of our IRIs; other http(s) IRIs stay as they are; anything else
-    (``javascript:``, ``urn:`` …) gets no link at all (``""``): query results are not trusted HTML."""
-    if iri.startswith(base):
-        rest = iri[len(base):]
-        if rest.split("/", 1)[0] in ("id", "scheme", "def", "dataset", "graph") or rest.startswith("def#"):
-            return "/" + quote(rest, safe="/#:@!$&'()*+,;=-._~")
-    if iri.startswith(("http://", "https://")):
-        return iri
-    return ""
 
 
 def media_type_of_request(request: Request) -> tuple[str, str | None]:

@@ -10,13 +10,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, Response, StreamingResponse
 
 from .. import formats
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
+from .html import render
 
 LISTING = (formats.HTML, formats.JSON)
 VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -90,8 +91,7 @@ def router(context) -> APIRouter:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
-            html = context.templates.get_template("dumps.html").render(files=entries, version=context.version)
-            return HTMLResponse(html, headers=headers)
+            return render(context, request, "dumps.html", headers=headers, files=entries)
         body = {"version": context.settings.version, "data_version": context.version,
                 "files": [{"name": f.name, "url": f"/dumps/{f.name}", "size": f.size, "sha256": f.sha256,
                            "media_type": f.media_type} for f in entries]}
