@@ -353,7 +353,7 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
         threads = [threading.Thread(target=hammer) for _ in range(3)]
         for thread in threads:
             thread.start()
-        jobs = copy / "data" / "jobs" / "jobs.ttl"
+        jobs = copy / "data" / "job-types.ttl"  # the fixture keeps its job types in one file
         jobs.write_text(jobs.read_text(encoding="utf-8").replace('"Développeur"@fr', '"Développeuse"@fr'),
                         encoding="utf-8")
         build(load_settings(environ={}, root=copy, dist_dir=copy / "dist"))
