@@ -68,9 +68,10 @@ class QueryService:
     """Guards, fair scheduling and the worker pool. ``await start()``, ``await run(request)``, ``close()``."""
 
     def __init__(self, dist: Path, limits: Limits, *, start_timeout_s: float = 120.0,
-                 max_errors_per_minute: int = 100):
+                 max_errors_per_minute: int = 100, backend=None):
         self.limits = limits
-        self.pool = WorkerPool(dist, limits, start_timeout_s=start_timeout_s)
+        # The backend runs what passed the guards: the worker pool, or ``remote.RemotePool`` (serve --store).
+        self.pool = backend if backend is not None else WorkerPool(dist, limits, start_timeout_s=start_timeout_s)
         self.pool.on_worker = self._offer
         self.max_errors_per_minute = max_errors_per_minute
         self._idle: list[Worker] = []
