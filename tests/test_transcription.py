@@ -17,9 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import JOB_SLUGS
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from conftest import JOB_SLUGS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("REFMETIERS_TRANSCRIPTION_DATA", REPO / "data"))
@@ -587,7 +588,7 @@ def test_every_text_of_a_sheet_is_in_its_scan(graph):
     assert len(starts) == len(SHEETS) + 1
     list_of_41 = scan_text(" ".join(lines[:81]))
     missing = []
-    for (slug, start, end) in zip(SHEETS, starts, starts[1:]):
+    for (slug, start, end) in zip(SHEETS, starts, starts[1:], strict=False):
         sheet = scan_text(" ".join(lines[start:end]))
         j = job(slug)
         texts = []

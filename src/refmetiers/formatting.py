@@ -54,8 +54,8 @@ def _strings_blanked(text: str) -> str:
     """``text`` with the inside of every string literal replaced by spaces (same length, same lines)."""
     def blank(match: re.Match) -> str:
         return re.sub(r"[^\n]", " ", match.group(0))
-    return re.sub(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|<[^>\s]*>',
-                  blank, text)
+    long_strings = r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    return re.sub(long_strings + r'|"(?:[^"\\\n]|\\.)*"|<[^>\s]*>', blank, text)
 
 
 def _line_of(text: str, pattern: str, start_line: int = 0) -> int | None:

@@ -92,7 +92,8 @@ class _Text:
         """The last line of the statement that starts at ``start``."""
         for index in range(start, len(self.lines)):
             stripped = self.lines[index].split(" #")[0].rstrip()
-            if stripped == "." or stripped.endswith(" .") or (stripped.endswith(".") and stripped.endswith(('".', '>.', ']'))):
+            ends_statement = stripped.endswith(('".', '>.', ']'))
+            if stripped == "." or stripped.endswith(" .") or (stripped.endswith(".") and ends_statement):
                 return index
             if index > start and self.lines[index][:1] not in ("", " ", "\t", "#"):
                 return index - 1
