@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from . import formats
@@ -108,8 +109,8 @@ def jsonld_context(ontology: Graph) -> dict:
     context["description"] = {"@id": dct + "description", "@container": language_set}
     for term in _SSSOM_SCORES:
         context[term] = {"@id": PREFIXES["sssom"] + term, "@type": str(XSD.double), "@container": "@set"}
-    for term in sorted(set(ontology.subjects()), key=str):
-        if not isinstance(term, URIRef) or not str(term).startswith(str(RM)):
+    for term in sorted({s for s in ontology.subjects() if isinstance(s, URIRef)}, key=str):
+        if not str(term).startswith(str(RM)):
             continue
         key = str(term)[len(str(RM)):]
         kinds = set(ontology.objects(term, RDF.type))
@@ -203,14 +204,14 @@ class _Compactor:
             return {"@value": str(term)}
         return {"@value": str(term), "@type": self.iri(datatype)}
 
-    def node(self, graph: Graph, subject: URIRef) -> dict:
+    def node(self, graph: Graph, subject: Node) -> dict:
         node: dict = {"id": str(subject)}
         for predicate, obj in graph.predicate_objects(subject):
             if predicate == RDF.type:
                 node.setdefault("type", []).append(self.classes.get(str(obj)) or self.iri(str(obj)))
                 continue
             key, definition = self.terms.get(str(predicate), (self.iri(str(predicate)), {}))
-            if definition.get("@container") == ["@language", "@set"] and getattr(obj, "language", None):
+            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, Literal) and obj.language:
                 node.setdefault(key, {}).setdefault(obj.language, []).append(str(obj))
             elif definition.get("@container") == ["@language", "@set"]:
                 node.setdefault(key, {}).setdefault("@none", []).append(self.value(obj, {}))
@@ -287,7 +288,7 @@ CROSSWALK_COLUMNS = ("job", "label_fr", "label_en", *(name for name, _ in CROSSW
                      "target_iri", "target_label", "record_id")
 
 
-def _label(graph: Graph, node: URIRef, lang: str) -> str:
+def _label(graph: Graph, node: Node | None, lang: str) -> str:
     labels = sorted(str(o) for o in graph.objects(node, SKOS.prefLabel) if getattr(o, "language", None) == lang)
     return labels[0] if labels else ""
 
