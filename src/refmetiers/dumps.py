@@ -3,7 +3,10 @@
 Determinism: N-Triples and N-Quads are sorted lines (canonical, as there are no blank nodes);
 Turtle, TriG and RDF/XML are written by pyoxigraph from those sorted lines, in that order (subjects
 and predicates sorted, grouped with ``;`` and ``,``; much faster than rdflib's ``longturtle``);
-JSON-LD is compacted by rdflib and then put in a canonical order (nodes by id, values by their JSON text). Gzip files carry no name and no time.
+Turtle and TriG use a prefix only where no local name needs an escape (namespaces.turtle_prefixes).
+JSON-LD is compacted against the context generated from the ontology (every value an array, datatypes
+kept) and put in a canonical order (nodes by id, values by their JSON text). Gzip files carry no name and
+no time. The SSSOM mapping sets are published as maintained, beside a flat crosswalk CSV of the job links.
 Atomicity: everything is written to a temporary sibling folder that replaces dist/ only at the end.
 """
 
@@ -23,8 +26,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.term import Node
 
 from . import formats
 from .errors import BuildError
