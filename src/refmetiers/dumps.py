@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+from rdflib.term import Node
 
 from . import formats
 from .errors import BuildError
@@ -156,6 +158,40 @@ def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict)
     raise BuildError(f"no writer for {fmt.name}")
 
 
+_SH_REPORT = URIRef("http://www.w3.org/ns/shacl#ValidationReport")
+
+
+def canonical_report(report: Graph) -> Graph:
+    """The SHACL report with its blank nodes as a tree under the report node, labelled canonically.
+
+    pySHACL copies each result's blank-node path from the shapes, and how it shares (or strands) list
+    nodes of that copy depends on the hash seed. Re-copying what the report node reaches as a tree,
+    then labelling blank nodes by their content (rdflib's RGDA1), gives the same graph every time.
+    """
+    tree = Graph()
+    bind_prefixes(tree)
+
+    def copy(node: Node, depth: int = 0) -> Node:
+        if not isinstance(node, BNode):
+            return node
+        if depth > 1000:
+            raise BuildError("the validation report has a blank-node cycle")
+        fresh = BNode()
+        for predicate, value in report.predicate_objects(node):
+            tree.add((fresh, predicate, copy(value, depth + 1)))
+        return fresh
+
+    for root in sorted(report.subjects(RDF.type, _SH_REPORT)):
+        copy(root)
+    canonical = Graph()
+    for prefix, namespace in report.namespaces():
+        canonical.bind(prefix, namespace)
+    bind_prefixes(canonical)
+    for triple in to_canonical_graph(tree):
+        canonical.add(triple)
+    return canonical
+
+
 def _write(path: Path, text: str | bytes) -> None:
     data = text.encode("utf-8") if isinstance(text, str) else text
     path.write_bytes(data)
@@ -236,8 +272,8 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
             for fmt in spec.formats:
                 _write(staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines, context))
         if validation_report is not None:
-            bind_prefixes(validation_report)
-            (staging / REPORT_FILE).write_text(validation_report.serialize(format="longturtle"), encoding="utf-8")
+            report = canonical_report(validation_report)
+            (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
         void = describe_distributions(staging, graphs["metadata"], base, version)
         (staging / VOID_FILE).write_text(void.serialize(format="longturtle"), encoding="utf-8")
         sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(staging.iterdir()))
