@@ -13,10 +13,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SKOS
 
+from conftest import REPO
 from refmetiers.dumps import canonical_report
 from refmetiers.namespaces import SH
-
-from conftest import REPO
 
 
 def _digest(folder: Path) -> dict[str, str]:

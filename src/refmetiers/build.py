@@ -13,6 +13,7 @@ from .dumps import write_dist
 from .errors import ValidationFailed
 from .inference import infer
 from .namespaces import bind_prefixes
+from .releases import ReleaseInfo, change_graph, ontology_version_triples, read_info
 from .sources import Sources, load_sources
 from .validation import ValidationReport, load_shapes, locate, validate
 
@@ -23,6 +24,7 @@ class BuildResult:
 
     graphs: dict[str, Graph]
     report: ValidationReport
+    release: ReleaseInfo
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -34,6 +36,9 @@ def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sou
     start = time.perf_counter()
     sources = load_sources(settings)
     graphs = dict(sources.graphs)
+    # The ontology's version IRI and the change sets of past releases come from the release model.
+    graphs["ontology"] += ontology_version_triples(read_info(graphs["metadata"], settings.base_iri), settings.base_iri)
+    graphs["changes"] = change_graph(settings.releases_dir)
     seconds["parse"] = time.perf_counter() - start
     start = time.perf_counter()
     data = graphs["referentiel"] + graphs["mappings"] + graphs["reference"]
@@ -74,10 +79,10 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
         # Point the contributor at the file and line of each result, as `refmetiers validate` does.
         locate(report, [(source.path, graph) for source, graph in sources.files])
         raise ValidationFailed(report)
-    result = BuildResult(graphs, report, seconds=seconds)
+    result = BuildResult(graphs, report, read_info(graphs["metadata"], settings.base_iri), seconds=seconds)
     if write:
         start = time.perf_counter()
-        result.files = write_dist(settings.dist, graphs, base=settings.base_iri, version=settings.version,
+        result.files = write_dist(settings.dist, graphs, base=settings.base_iri, release=result.release,
                                   validation_report=report.graph)
         seconds["write"] = time.perf_counter() - start
     return result

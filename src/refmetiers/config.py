@@ -22,7 +22,6 @@ class Settings:
     root: Path = field(default_factory=_default_root)
     dist_dir: Path | None = None
     base_iri: str = BASE
-    version: str = "0.1.0"
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout_s: float = 10.0
@@ -43,10 +42,15 @@ class Settings:
         return self.root / "shapes"
 
     @property
+    def releases_dir(self) -> Path:
+        """The releases cut so far, one immutable folder each (releases/X.Y.Z/)."""
+        return self.root / "releases"
+
+    @property
     def dist(self) -> Path:
         return self.dist_dir if self.dist_dir is not None else self.root / "dist"
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         """A copy with the given fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

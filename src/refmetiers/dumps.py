@@ -3,7 +3,8 @@
 Determinism: N-Triples and N-Quads are sorted lines (canonical, as there are no blank nodes);
 Turtle, TriG and RDF/XML are written by pyoxigraph from those sorted lines, in that order (subjects
 and predicates sorted, grouped with ``;`` and ``,``; much faster than rdflib's ``longturtle``);
-JSON-LD is compacted by rdflib and then put in a canonical order (nodes by id, values by their JSON text). Gzip files carry no name and no time.
+JSON-LD is compacted by rdflib and then put in a canonical order (nodes by id, values by their JSON text).
+Gzip files carry no name and no time. The SHACL report is a canonical tree (see ``canonical_report``).
 Atomicity: everything is written to a temporary sibling folder that replaces dist/ only at the end.
 """
 
@@ -25,7 +26,8 @@ from rdflib.term import Node
 
 from . import formats
 from .errors import BuildError
-from .namespaces import DCAT, ASSERTED_OWN, GRAPH_NAMES, PREFIXES, SPDX, bind_prefixes, graph_iri
+from .namespaces import ASSERTED_OWN, DCAT, GRAPH_NAMES, PREFIXES, SPDX, bind_prefixes, graph_iri
+from .releases import ReleaseInfo
 
 
 @dataclass(frozen=True)
@@ -215,11 +217,18 @@ def media_type_of(filename: str) -> str:
     return fmt.media_type if fmt else "application/octet-stream"
 
 
-def describe_distributions(folder: Path, metadata: Graph, base: str, version: str) -> Graph:
-    """VoID and DCAT for every file in ``folder``: media type, byte size, checksum, licence, version."""
+def describe_distributions(folder: Path, metadata: Graph, base: str, release_info: ReleaseInfo,
+                           download_base: str | None = None) -> Graph:
+    """VoID and DCAT for every file in ``folder``: media type, byte size, checksum, licence, version.
+
+    ``download_base`` is where the files are downloaded from (default ``{base}dumps/``; a release's
+    own folder is ``{base}dumps/X.Y.Z/``).
+    """
     void = Graph()
     bind_prefixes(void)
     void += metadata
+    version = release_info.version
+    download_base = download_base or f"{base}dumps/"
     dataset = URIRef(base + "dataset")
     release = URIRef(f"{base}dataset/{version}")
     licences = list(metadata.objects(dataset, DCTERMS.license))
@@ -228,22 +237,24 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, version: st
     void.add((release, RDF.type, VOID.Dataset))
     void.add((release, DCAT.version, Literal(version)))
     void.add((release, DCTERMS.isVersionOf, dataset))
+    void.add((release, DCTERMS.issued, Literal(release_info.modified.isoformat(), datatype=XSD.date)))
     void.add((release, VOID.sparqlEndpoint, URIRef(base + "sparql")))
     for licence in licences:
         void.add((release, DCTERMS.license, licence))
     for path in sorted(folder.iterdir()):
         if path.name in (VOID_FILE, CHECKSUMS_FILE):
             continue
-        distribution = URIRef(f"{base}dumps/{path.name}")
-        checksum = URIRef(f"{base}dumps/{path.name}#sha256")
+        distribution = URIRef(f"{download_base}{path.name}")
+        checksum = URIRef(f"{download_base}{path.name}#sha256")
         void.add((release, DCAT.distribution, distribution))
         if path.name.endswith((".nt", ".ttl", ".nq", ".trig", ".rdf", ".jsonld")) and path.name != CONTEXT_FILE:
             void.add((release, VOID.dataDump, distribution))
         void.add((distribution, RDF.type, DCAT.Distribution))
         void.add((distribution, DCTERMS.title, Literal(path.name)))
         void.add((distribution, DCAT.downloadURL, distribution))
-        void.add((distribution, DCAT.accessURL, URIRef(base + "dumps/")))
-        void.add((distribution, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type_of(path.name))))
+        void.add((distribution, DCAT.accessURL, URIRef(download_base)))
+        media_type = URIRef("https://www.iana.org/assignments/media-types/" + media_type_of(path.name))
+        void.add((distribution, DCAT.mediaType, media_type))
         void.add((distribution, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
         void.add((distribution, DCAT.version, Literal(version)))
         for licence in licences:
@@ -255,7 +266,7 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, version: st
     return void
 
 
-def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
+def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: ReleaseInfo,
                validation_report: Graph | None = None) -> list[Path]:
     """Write every dump to ``dist`` atomically; return the paths written.
 
@@ -274,15 +285,21 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
         if validation_report is not None:
             report = canonical_report(validation_report)
             (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
-        void = describe_distributions(staging, graphs["metadata"], base, version)
-        (staging / VOID_FILE).write_text(void.serialize(format="longturtle"), encoding="utf-8")
-        sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(staging.iterdir()))
-        (staging / CHECKSUMS_FILE).write_text(sums, encoding="utf-8")
+        write_void_and_sums(staging, graphs["metadata"], base, release)
         _swap_in(staging, dist)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return sorted(dist.iterdir())
+
+
+def write_void_and_sums(folder: Path, metadata: Graph, base: str, release: ReleaseInfo,
+                        download_base: str | None = None) -> None:
+    """Describe every file of ``folder`` in void.ttl, then list every file's SHA-256 in SHA256SUMS."""
+    void = describe_distributions(folder, metadata, base, release, download_base)
+    (folder / VOID_FILE).write_text(void.serialize(format="longturtle"), encoding="utf-8")
+    sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(folder.iterdir()) if p.name != CHECKSUMS_FILE)
+    (folder / CHECKSUMS_FILE).write_text(sums, encoding="utf-8")
 
 
 def _swap_in(staging: Path, dist: Path) -> None:

@@ -18,9 +18,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .. import __version__
 from .. import query_service as qs
 from ..config import Settings
-from ..store import data_version, label_index, load_store
+from ..releases import data_version
+from ..store import data_version as fingerprint
+from ..store import label_index, load_store
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +108,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         # The workers load their copy of the store while this process loads its own.
         context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
                                                 context.service.start())
-        context.version = data_version(settings.dist)
+        context.version = data_version(settings.dist, settings.releases_dir, fingerprint(settings.dist))
         context.dumps = await loop.run_in_executor(None, scan_dumps, settings.dist)
         context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
@@ -116,7 +119,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         finally:
             context.service.close()
 
-    app = FastAPI(title="refmetiers", version=settings.version, lifespan=lifespan,
+    app = FastAPI(title="refmetiers", version=__version__, lifespan=lifespan,
                   description="The French IT job reference (Référentiel métiers informatique) as linked data: "
                               "SPARQL 1.1 endpoint, dereferenceable IRIs, dumps, label search.")
     app.state.ctx = context

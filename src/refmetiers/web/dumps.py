@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from .. import formats
+from .. import __version__, formats
 from .. import query_service as qs
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
@@ -71,7 +71,7 @@ def router(context) -> APIRouter:
         if fmt is formats.HTML:
             html = context.templates.get_template("dumps.html").render(files=entries, version=context.version)
             return HTMLResponse(html, headers=headers)
-        body = {"version": context.settings.version, "data_version": context.version,
+        body = {"data_version": context.version, "software_version": __version__,
                 "files": [{"name": f.name, "url": f"/dumps/{f.name}", "size": f.size, "sha256": f.sha256,
                            "media_type": f.media_type} for f in entries]}
         return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type="application/json", headers=headers)
