@@ -63,8 +63,10 @@ def validation_input(graphs: dict[str, Graph]) -> Graph:
     return merged
 
 
-def build(settings: Settings, *, write: bool = True) -> BuildResult:
+def build(settings: Settings, *, write: bool = True, pending_changes: Graph | None = None) -> BuildResult:
     """Run the whole pipeline; write dist/ only when the data has no SHACL violation.
+
+    ``pending_changes`` joins graph ``changes``: the change set of a release being cut, not yet in releases/.
 
     Raises:
         SourceError: a source file is unreadable or malformed (nothing written).
@@ -72,6 +74,8 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
     """
     seconds: dict[str, float] = {}
     sources, graphs = _parse_and_infer(settings, seconds)
+    if pending_changes is not None:
+        graphs["changes"] += pending_changes
     start = time.perf_counter()
     report = validate(validation_input(graphs), load_shapes(settings.shapes_dir))
     seconds["validate"] = time.perf_counter() - start

@@ -23,18 +23,21 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from .namespaces import DCAT, PREFIXES, RM, bind_prefixes
+from .namespaces import DCAT, PREFIXES, RM
 
 KGCL = kgcl.KGCL  # http://w3id.org/kgcl/
 PROV_WAS_GENERATED_BY = URIRef("http://www.w3.org/ns/prov#wasGeneratedBy")
+CHANGE_PREFIXES = {**PREFIXES, "kgcl": str(KGCL), "prov": "http://www.w3.org/ns/prov#"}
 
 MATCH_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 HIERARCHY_PREDICATES = (SKOS.broader, RM.family, RM.subFamily)
 SHEET_PREDICATES = (RM.mainActivity, RM.secondaryActivity, RM.requiredKnowHow, RM.requiredKnowledge,
                     RM.behaviouralRequirement, RM.minEducationLevel, RM.maxEducationLevel, RM.certification,
                     RM.variabilityFactor, RM.nearbyJob, RM.romeV2Code)
-# Compared by the steps above, or not a change of meaning: not reported again as "other".
+# Compared by the steps above, or release bookkeeping (the ontology's version IRI and date change with
+# every release): not reported again as "other".
 _HANDLED = {SKOS.prefLabel, SKOS.altLabel, SKOS.definition, OWL.deprecated, DCTERMS.isReplacedBy,
+            OWL.versionIRI, OWL.versionInfo, DCTERMS.modified,
             *HIERARCHY_PREDICATES, *SHEET_PREDICATES, *MATCH_PREDICATES}
 DIFFED_GRAPHS = ("ontology", "referentiel", "mappings")
 
@@ -263,6 +266,13 @@ def _by_language(graph: Graph, subject: URIRef, predicate: URIRef) -> dict[str, 
     return values
 
 
+def _french_first(graph: Graph, subject: URIRef) -> Literal | None:
+    """The name of a new node: its French preferred label, else English, else any label (the same every run)."""
+    names = [v for p in (SKOS.prefLabel, RDFS.label) for v in graph.objects(subject, p) if isinstance(v, Literal)]
+    rank = {"fr": 0, "en": 1}
+    return min(names, key=lambda v: (rank.get(v.language or "", 2), str(v)), default=None)
+
+
 def _is_deprecated(graph: Graph, subject: URIRef) -> bool:
     return any(bool(v.toPython()) is True for v in graph.objects(subject, OWL.deprecated) if isinstance(v, Literal))
 
@@ -275,9 +285,9 @@ def compute(old_graphs: dict[str, Graph], new_graphs: dict[str, Graph], base: st
     old_nodes, new_nodes = _nodes(before, base), _nodes(after, base)
 
     for subject in sorted(new_nodes - old_nodes):
-        label = after.value(subject, SKOS.prefLabel) or after.value(subject, RDFS.label)
+        label = _french_first(after, subject)
         add(Change("NodeCreation", "concept-added", str(subject), str(RDF.type),
-                   new=Value.of(label) if label is not None else None))
+                   new=Value.of(label) if label is not None else None, language=label.language if label else None))
     for subject in sorted(old_nodes - new_nodes):
         add(Change("NodeDeletion", "concept-removed", str(subject), str(RDF.type)))
 
@@ -442,8 +452,9 @@ def to_markdown(change_set: ChangeSet, lang: str = "en") -> str:
     counts = change_set.counts()
     if not counts:
         lines += ["No change." if english else "Aucun changement.", ""]
+    colon = ": " if english else " : "
     for category, count in counts.items():
-        lines.append(f"- {CATEGORIES[category][0 if english else 1]}: {count}")
+        lines.append(f"- {CATEGORIES[category][0 if english else 1]}{colon}{count}")
     vocabularies = change_set.links_by_vocabulary()
     if vocabularies:
         lines += ["", "## " + ("Link changes per target vocabulary" if english else "Liens modifiés par vocabulaire"),
@@ -465,8 +476,8 @@ def to_graph(change_set: ChangeSet, base: str) -> Graph:
     """The change set as RDF: each change a resource typed with its KGCL class, with its subject
     (``kgcl:about_node``), property (``kgcl:predicate``), old and new values, text form and the two versions."""
     graph = Graph()
-    bind_prefixes(graph)
-    graph.bind("kgcl", str(KGCL))
+    for prefix, namespace in CHANGE_PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
     set_iri = change_set.iri(base)
     old_version, new_version = URIRef(f"{base}dataset/{change_set.old}"), URIRef(f"{base}dataset/{change_set.new}")
     graph.add((set_iri, RDF.type, KGCL.Transaction))

@@ -88,7 +88,7 @@ def jsonld_context() -> dict:
 
 def ntriples_lines(graph: Graph) -> list[str]:
     """The graph as sorted N-Triples lines (canonical: our published data has no blank nodes)."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    text = graph.serialize(format="nt")
     return sorted(line + "\n" for line in text.splitlines() if line.strip())
 
 
@@ -134,10 +134,15 @@ def _jsonld(graph: Graph, context: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat) -> str:
+def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str] = PREFIXES) -> str:
     """Re-serialise sorted N-Triples/N-Quads with pyoxigraph, which keeps the input order."""
-    return ox.serialize(ox.parse(text.encode("utf-8"), format=source), format=target,
-                        prefixes=PREFIXES).decode("utf-8")
+    written = ox.serialize(ox.parse(text.encode("utf-8"), format=source), format=target, prefixes=prefixes)
+    return (written or b"").decode("utf-8")
+
+
+def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
+    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes."""
+    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
 
 
 def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict) -> str:
@@ -183,7 +188,7 @@ def canonical_report(report: Graph) -> Graph:
             tree.add((fresh, predicate, copy(value, depth + 1)))
         return fresh
 
-    for root in sorted(report.subjects(RDF.type, _SH_REPORT)):
+    for root in sorted(report.subjects(RDF.type, _SH_REPORT), key=str):
         copy(root)
     canonical = Graph()
     for prefix, namespace in report.namespaces():
