@@ -13,10 +13,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from refmetiers import dumps
+from refmetiers.build import check_sources
 from refmetiers.config import load_settings
 from refmetiers.namespaces import SH
 from refmetiers.sources import SourceFile, load_sources, parse_turtle
-from refmetiers.validation import RMSH, check_sources, load_shapes, validate
+from refmetiers.validation import RMSH, load_shapes, validate
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPES = REPO / "shapes"

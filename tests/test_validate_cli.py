@@ -11,9 +11,10 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import make_root
+from refmetiers.build import check_files, check_sources
 from refmetiers.cli import main
 from refmetiers.config import load_settings
-from refmetiers.validation import check_files, check_sources, render
+from refmetiers.rendering import render
 
 REPO = Path(__file__).resolve().parents[1]
 VALID = REPO / "tests" / "valid" / "example.ttl"
@@ -263,3 +264,32 @@ def test_validate_without_shapes_is_a_configuration_error_not_a_pass(tmp_path, c
     assert main(["validate", "--root", str(root)]) == 2
     err = capsys.readouterr().err
     assert "no SHACL shapes" in err and "--root" in err
+
+
+def _two_projects(tmp_path: Path) -> tuple[Path, Path]:
+    """Two project roots, each with one job type that fails in its own way (to tell which one ran)."""
+    roots = []
+    for name, defect in (("one", ('"Database administrator"@en', '"Database administrator "@en')),
+                         ("two", ('"Network technician"@en', '" Network technician"@en'))):
+        data = tmp_path / name / "data"
+        (data / "jobs").mkdir(parents=True)
+        text = VALID.read_text(encoding="utf-8")
+        assert defect[0] in text
+        (data / "jobs" / f"{name}.ttl").write_text(text.replace(defect[0], defect[1], 1), encoding="utf-8")
+        roots.append(make_root(tmp_path / name, data))
+    return roots[0], roots[1]
+
+
+def test_the_project_root_is_found_from_the_current_folder_like_git(tmp_path, capsys, monkeypatch):
+    one, two = _two_projects(tmp_path)
+    monkeypatch.delenv("REFMETIERS_ROOT", raising=False)
+    monkeypatch.chdir(one / "data" / "jobs")
+    main(["validate", "--format", "json"])
+    files = {r["file"] for r in json.loads(capsys.readouterr().out)["results"]}
+    assert files == {"one.ttl"}  # paths shown relative to where the contributor stands
+    # REFMETIERS_ROOT wins over the current folder, and --root over REFMETIERS_ROOT
+    monkeypatch.setenv("REFMETIERS_ROOT", str(two))
+    main(["validate", "--format", "json"])
+    assert {Path(r["file"]).name for r in json.loads(capsys.readouterr().out)["results"]} == {"two.ttl"}
+    main(["validate", "--format", "json", "--root", str(one)])
+    assert {Path(r["file"]).name for r in json.loads(capsys.readouterr().out)["results"]} == {"one.ttl"}

@@ -6,7 +6,8 @@ import os
 import shutil
 
 from fixtures.web.support import build_fixture, settings_for
-from refmetiers.cli import dist_is_stale, make_parser
+from refmetiers.build import dist_is_stale
+from refmetiers.cli import make_parser
 
 
 def test_serve_options():

@@ -1,4 +1,4 @@
-"""query_service without HTTP: the lexical guard, the caps of execute(), strict body decoding."""
+"""refmetiers.query without HTTP: the lexical guard, the caps of execute(), strict body decoding."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from refmetiers import formats
-from refmetiers import query_service as qs
+from refmetiers import query as qs
 
 LIMITS = qs.Limits()
 
@@ -100,8 +100,14 @@ def test_default_graph_is_the_union_unless_a_dataset_is_named(store):
 
 
 def test_syntax_error_carries_the_position(store):
-    with pytest.raises(qs.QuerySyntaxError, match="1:"):
+    with pytest.raises(qs.QuerySyntaxError, match="line 1, column 25") as caught:
         qs.execute(store, qs.QueryRequest("SELECT * WHERE { ?s ?p }"), LIMITS)
+    facts = caught.value.facts()
+    assert (facts["line"], facts["column"]) == (1, 25)
+    assert facts["message_fr"].startswith("requête mal formée à la ligne 1, colonne 25 : expected")
+    with pytest.raises(qs.QuerySyntaxError) as caught:
+        qs.execute(store, qs.QueryRequest("SELECT *\nWHERE {\n  ?s ?p ?o .\n  FILTER( }"), LIMITS)
+    assert (caught.value.line, caught.value.column) == (4, 12)
 
 
 @pytest.mark.parametrize("body,charset,ok", [
@@ -148,9 +154,9 @@ def test_workers_have_no_network_even_past_the_guard(tmp_path_factory):
                 listener.listen(1)
                 listener.settimeout(1.0)
                 query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}"
-                worker = service._idle.get_nowait()  # past the guard, on purpose
+                worker = service._idle.pop()  # past the guard, on purpose
                 wire = qs.QueryRequest(query, union_default=True).to_wire()
-                reply = await worker.call(asyncio.get_running_loop(), pickle.dumps(wire), 20)
+                reply = await worker.call(pickle.dumps(wire), 20)
                 assert reply[0] == "error" and "unreachable" in reply[2].lower(), reply
                 with pytest.raises(socket.timeout):
                     listener.accept()

@@ -14,7 +14,7 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from fixtures.web.support import BASE, build_fixture, settings_for
-from refmetiers import query_service as qs
+from refmetiers import query as qs
 from refmetiers.web import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -294,7 +294,8 @@ def test_syntax_error_is_400_with_position(client):
     response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
-    assert "1:" in response.text and "Traceback" not in response.text
+    assert "line 1, column 25" in response.text and "Traceback" not in response.text
+    assert "ligne 1, colonne 25" in response.text  # French on the second line
     assert still_answers(client)
 
 

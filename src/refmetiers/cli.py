@@ -10,9 +10,13 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
 from .errors import ConfigError, RefmetiersError, ReleaseRefused, SourceError, ValidationFailed
+
+if TYPE_CHECKING:
+    from .build import BuildResult
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -25,20 +29,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     settings = _settings(args)
-    result = build(settings)
+    _print_built(settings, build(settings))
+    return EXIT_OK
+
+
+def _print_built(settings: Settings, result: BuildResult) -> None:
     counts = ", ".join(f"{name} {count}" for name, count in result.triple_counts().items())
     timing = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in result.seconds.items())
     print(f"built {len(result.files)} files in {settings.dist} (triples: {counts}; {timing})")
     if result.report.warnings:
         print(f"{result.report.warnings} SHACL warning(s); run `refmetiers validate` to read them")
-    return EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from . import coverage
     from .stats import compute, render_text
     from .store import load_store
-
-    from . import coverage
 
     settings = _settings(args)
     store = load_store(settings.dist)
@@ -53,9 +59,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .store import load_store
+    from .query import answer
 
-    settings = _settings(args)
     text = args.query
     if text.startswith("@"):
         path = Path(text[1:])
@@ -63,21 +68,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read the query: {exc}") from None
-    store = load_store(settings.dist)
-    try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise ConfigError(f"query: {exc}") from None
-    import pyoxigraph as ox
-
-    if isinstance(result, (bool, ox.QueryBoolean)):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
-        print("true" if result else "false")
-    elif isinstance(result, ox.QuerySolutions):
-        fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-               "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}[args.format]
-        sys.stdout.write(result.serialize(format=fmt).decode("utf-8"))
-    else:
-        sys.stdout.write(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"))
+    sys.stdout.write(answer(_settings(args).dist, text, args.format))
     return EXIT_OK
 
 
@@ -99,7 +90,8 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validation import check_files, check_sources, render
+    from .build import check_files, check_sources
+    from .rendering import render
 
     settings = _settings(args)
     report = check_files(settings, args.files) if args.files else check_sources(settings)
@@ -165,33 +157,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def dist_is_stale(settings: Settings) -> bool:
-    """Whether dist/ is missing or older than any source (ontology/, data/, shapes/)."""
-    from .sources import discover
-    from .store import QUADS_FILE
-
-    built = settings.dist / QUADS_FILE
-    if not built.is_file():
-        return True
-    sources = [s.path for s in discover(settings)] + sorted(settings.shapes_dir.glob("*.ttl"))
-    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
-    return newest > built.stat().st_mtime
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .build import build_if_stale
     from .web import create_app
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port)
-    if dist_is_stale(settings):
-        print(f"refmetiers: {settings.dist} is missing or older than the sources; building first", file=sys.stderr)
-        try:
-            cmd_build(args)
-        except RefmetiersError as exc:
-            if not (settings.dist / "refmetiers.nq").is_file():
-                raise
-            _print_error("warning", f"the build failed ({exc}); serving the previous build in {settings.dist}")
+    freshness = build_if_stale(settings)
+    if freshness.built is not None:
+        print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
+        _print_built(settings, freshness.built)
+    if freshness.failure is not None:
+        _print_error("warning", f"the build failed ({freshness.failure}); "
+                     f"serving the previous build in {settings.dist}")
     app = create_app(settings)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.access_log)
@@ -199,7 +178,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, help="the repository holding ontology/, data/, shapes/ (default: this one)")
+    parser.add_argument("--root", type=Path, help="the project holding ontology/, data/, shapes/ (default: "
+                        "$REFMETIERS_ROOT, else the nearest folder at or above the current one with data/ and "
+                        "ontology/, else the reference the package carries)")
     parser.add_argument("--dist", type=Path, help="the output folder (default: ROOT/dist)")
 
 
@@ -305,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_error("error", str(exc))
         return EXIT_VIOLATIONS
     except ValidationFailed as exc:
-        from .validation import render_text
+        from .rendering import render_text
 
         print(render_text(exc.report), file=sys.stderr)
         _print_error("error", f"{exc} ({exc.report.violations} violation(s))")

@@ -10,9 +10,35 @@ from .errors import ConfigError
 from .namespaces import BASE
 
 
-def _default_root() -> Path:
-    # The repository checkout that holds this package (src/refmetiers/ → two levels up).
+# What the wheel carries of the project (ontology/, shapes/, data/), copied there by setup.py.
+BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
+
+
+def is_project_root(folder: Path) -> bool:
+    """Whether ``folder`` holds a refmetiers project: a ``data/`` and an ``ontology/`` folder."""
+    return (folder / "data").is_dir() and (folder / "ontology").is_dir()
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that is a project root (as git finds ``.git``)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if is_project_root(folder):
+            return folder
+    return None
+
+
+def packaged_root() -> Path:
+    """The project the installed package carries: the wheel's bundled copy, else (an editable
+    install) the checkout that holds this package (src/refmetiers/ → two levels up)."""
+    if is_project_root(BUNDLED_ROOT):
+        return BUNDLED_ROOT
     return Path(__file__).resolve().parents[2]
+
+
+def _default_root() -> Path:
+    # The project the user stands in, else the one the package carries (for `validate FILE…` anywhere).
+    return find_root(Path.cwd()) or packaged_root()
 
 
 @dataclass(frozen=True)

@@ -6,40 +6,75 @@ type is spelled in one place only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Literal
+
+Kind = Literal["graph", "dataset", "results", "html", "data"]
+W3C = "http://www.w3.org/ns/formats/"
 
 
 @dataclass(frozen=True)
 class Format:
-    """One serialisation: its short name, media type, file extension and kind."""
+    """One serialisation: its short name, media type, file extension, kind, and how others name it.
+
+    ``pyoxigraph`` is the member of ``pyoxigraph.RdfFormat`` (graphs, datasets) or
+    ``pyoxigraph.QueryResultsFormat`` (results) that writes it; ``w3c`` its IRI in the W3C format
+    registry (http://www.w3.org/ns/formats/), used by service descriptions; ``charset`` what the
+    Content-Type says for text formats.
+    """
 
     name: str
     media_type: str
     extension: str
-    kind: str  # "graph", "dataset", "results" or "html"
+    kind: Kind
     aliases: tuple[str, ...] = ()
+    pyoxigraph: str | None = None
+    w3c: str | None = None
+    charset: str | None = None
 
     @property
     def all_media_types(self) -> tuple[str, ...]:
         return (self.media_type,) + self.aliases
 
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header of this format (text formats say their charset)."""
+        return self.media_type + (f"; charset={self.charset}" if self.charset else "")
 
-TURTLE = Format("ttl", "text/turtle", "ttl", "graph", ("application/turtle", "application/x-turtle"))
-NTRIPLES = Format("nt", "application/n-triples", "nt", "graph")
-JSONLD = Format("jsonld", "application/ld+json", "jsonld", "graph")
-RDFXML = Format("rdf", "application/rdf+xml", "rdf", "graph")
-TRIG = Format("trig", "application/trig", "trig", "dataset")
-NQUADS = Format("nq", "application/n-quads", "nq", "dataset")
-RESULTS_JSON = Format("json", "application/sparql-results+json", "srj", "results", ("application/json",))
-RESULTS_XML = Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml",))
-RESULTS_CSV = Format("csv", "text/csv", "csv", "results")
-RESULTS_TSV = Format("tsv", "text/tab-separated-values", "tsv", "results")
-HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",))
+    @property
+    def ox(self) -> Any:
+        """The pyoxigraph format object that reads and writes this format."""
+        import pyoxigraph
+
+        if self.pyoxigraph is None:
+            raise ValueError(f"pyoxigraph does not write {self.name}")
+        family = pyoxigraph.QueryResultsFormat if self.kind == "results" else pyoxigraph.RdfFormat
+        return getattr(family, self.pyoxigraph)
+
+
+TURTLE = Format("ttl", "text/turtle", "ttl", "graph", ("application/turtle", "application/x-turtle"), "TURTLE",
+                W3C + "Turtle", "utf-8")
+NTRIPLES = Format("nt", "application/n-triples", "nt", "graph", (), "N_TRIPLES", W3C + "N-Triples", "utf-8")
+JSONLD = Format("jsonld", "application/ld+json", "jsonld", "graph", (), "JSON_LD", W3C + "JSON-LD")
+RDFXML = Format("rdf", "application/rdf+xml", "rdf", "graph", (), "RDF_XML", W3C + "RDF_XML")
+TRIG = Format("trig", "application/trig", "trig", "dataset", (), "TRIG", W3C + "TriG")
+NQUADS = Format("nq", "application/n-quads", "nq", "dataset", (), "N_QUADS", W3C + "N-Quads")
+RESULTS_JSON = Format("json", "application/sparql-results+json", "srj", "results", ("application/json",), "JSON",
+                      W3C + "SPARQL_Results_JSON")
+RESULTS_XML = Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml",), "XML",
+                     W3C + "SPARQL_Results_XML")
+RESULTS_CSV = Format("csv", "text/csv", "csv", "results", (), "CSV", W3C + "SPARQL_Results_CSV", "utf-8")
+RESULTS_TSV = Format("tsv", "text/tab-separated-values", "tsv", "results", (), "TSV", W3C + "SPARQL_Results_TSV",
+                     "utf-8")
+HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",), charset="utf-8")
+# Plain JSON (listings, search answers): not SPARQL results, so not advertised as such. After RESULTS_JSON in
+# FORMATS, so that ``json`` and ``application/json`` keep meaning SPARQL results where both are offered.
+JSON = Format("json", "application/json", "json", "data")
 
 FORMATS: tuple[Format, ...] = (
     TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS,
-    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML,
+    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML, JSON,
 )
 GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
 DATASET_FORMATS = tuple(f for f in FORMATS if f.kind == "dataset")
@@ -48,19 +83,25 @@ RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
 GZIP_MEDIA_TYPE = "application/gzip"
 
 
-def by_name(name: str) -> Format | None:
-    """The format whose short name or extension is ``name`` (case-insensitive)."""
+def by_name(name: str, among: Sequence[Format] = FORMATS) -> Format | None:
+    """The format of ``among`` whose short name or extension is ``name`` (case-insensitive).
+
+    >>> by_name("TTL").media_type
+    'text/turtle'
+    >>> by_name("json", among=(HTML, JSON)) is JSON
+    True
+    """
     key = name.lower().lstrip(".")
-    for fmt in FORMATS:
+    for fmt in among:
         if key in (fmt.name, fmt.extension):
             return fmt
     return None
 
 
-def by_media_type(media_type: str) -> Format | None:
-    """The format served under ``media_type`` (parameters such as charset are ignored)."""
+def by_media_type(media_type: str, among: Sequence[Format] = FORMATS) -> Format | None:
+    """The format of ``among`` served under ``media_type`` (parameters such as charset are ignored)."""
     key = media_type.split(";", 1)[0].strip().lower()
-    for fmt in FORMATS:
+    for fmt in among:
         if key in fmt.all_media_types:
             return fmt
     return None

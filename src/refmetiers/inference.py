@@ -20,6 +20,9 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from .graphs import entailment_source
+from .namespaces import bind_prefixes
+
 # Super-properties and super-classes we do not materialise: true, but useless to a reader and
 # they would double the inferred graph (skos:note would repeat every editorial note).
 NOT_MATERIALISED = {
@@ -129,3 +132,10 @@ def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
 def infer(ontology: Graph, data: Graph) -> Graph:
     """The entailments of ``data`` under ``ontology`` that we publish, without the asserted triples."""
     return apply_rules(data, rules_from_schema(close_schema(ontology)))
+
+
+def with_entailments(graphs: dict[str, Graph]) -> dict[str, Graph]:
+    """``graphs`` (the asserted named graphs) plus graph `inferred`, computed from them."""
+    inferred = infer(graphs["ontology"], entailment_source(graphs))
+    bind_prefixes(inferred)
+    return {**graphs, "inferred": inferred}

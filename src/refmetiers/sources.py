@@ -13,7 +13,9 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .config import Settings
 from .errors import SourceError
+from .graphs import empty_asserted
 from .namespaces import bind_prefixes
+from .sssom import mapping_set_to_graph
 
 # data/ sub-folders whose files go to a named graph other than `referentiel`.
 _DATA_ROUTES = {"metadata": "metadata", "reference": "reference", "mappings": "mappings"}
@@ -79,19 +81,13 @@ def parse_turtle(path: Path, text: str | None = None) -> Graph:
 def parse_file(source: SourceFile) -> Graph:
     """Parse a source file according to its kind."""
     if source.path.name.endswith(".sssom.tsv"):
-        from .sssom import mapping_set_to_graph
-
         return mapping_set_to_graph(source.path)
     return parse_turtle(source.path)
 
 
 def load_sources(settings: Settings, sources: list[SourceFile] | None = None) -> Sources:
     """Parse every source into its named graph."""
-    from .namespaces import GRAPH_NAMES
-
-    graphs = {name: Graph() for name in GRAPH_NAMES if name != "inferred"}
-    for graph in graphs.values():
-        bind_prefixes(graph)
+    graphs = empty_asserted()
     files = []
     for source in discover(settings) if sources is None else sources:
         parsed = parse_file(source)

@@ -1,7 +1,7 @@
 """The web application: ``create_app(settings)`` builds it; one module per surface.
 
 The app loads what ``build`` wrote (dist/) at startup: an in-process pyoxigraph store for the pages,
-search and dumps, and a pool of query workers (``query_service``) for client SPARQL queries.
+search and dumps, and a pool of query workers (``refmetiers.query``) for client SPARQL queries.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
-from .. import query_service as qs
+from .. import query as qs
 from ..config import Settings
 from ..releases import data_version
 from ..store import data_version as fingerprint

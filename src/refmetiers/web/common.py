@@ -11,15 +11,6 @@ from starlette.requests import Request
 from .. import formats
 from .errors import BadRequest, NotAcceptable, PayloadTooLarge
 
-TEXT_CHARSET = "; charset=utf-8"
-
-
-def content_type(fmt: formats.Format) -> str:
-    """The Content-Type header of ``fmt`` (text types say their charset)."""
-    text = fmt.media_type.startswith("text/") or fmt.media_type == "application/n-triples"
-    return fmt.media_type + (TEXT_CHARSET if text else "")
-
-
 class Params:
     """Parameters decoded strictly as UTF-8 (Starlette would silently replace invalid bytes)."""
 
@@ -56,6 +47,11 @@ class Params:
 
     def __contains__(self, name: str) -> bool:
         return any(key == name for key, _ in self.pairs)
+
+
+def client_of(request: Request) -> str:
+    """Who sent ``request``, for fair scheduling and error allowances: the peer address."""
+    return request.client.host if request.client else ""
 
 
 def query_params(request: Request) -> Params:
@@ -108,7 +104,7 @@ def choose_format(request: Request, params: Params, offered: tuple[formats.Forma
     """``?format=`` if given (400 if we do not serve it here), else ``Accept`` (406 if nothing fits)."""
     override = params.one("format")
     if override:
-        fmt = formats.by_name(override) or formats.by_media_type(override)
+        fmt = formats.by_name(override, offered) or formats.by_media_type(override, offered)
         if fmt is None or fmt not in offered:
             raise BadRequest(f"format {override!r} is not served here; choose one of {', '.join(formats.names(offered))}")
         return fmt

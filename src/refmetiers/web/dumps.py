@@ -12,13 +12,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from .. import __version__, formats
-from .. import query_service as qs
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
-from .common import add_route, alternates, choose_format, content_type, etag, not_modified, query_params
+from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
 
-LISTING = (formats.HTML, formats.RESULTS_JSON)
+LISTING = (formats.HTML, formats.JSON)
 VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
 
 
@@ -74,7 +73,7 @@ def router(context) -> APIRouter:
         body = {"data_version": context.version, "software_version": __version__,
                 "files": [{"name": f.name, "url": f"/dumps/{f.name}", "size": f.size, "sha256": f.sha256,
                            "media_type": f.media_type} for f in entries]}
-        return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type="application/json", headers=headers)
+        return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type=formats.JSON.content_type, headers=headers)
 
     def download(request: Request, name: str) -> Response:
         entry = listing().get(name)
@@ -103,11 +102,11 @@ def router(context) -> APIRouter:
             return Response(status_code=304, headers=headers)
         path = context.settings.dist / VOID_FILE
         if fmt is formats.TURTLE:
-            return Response(path.read_bytes(), media_type=content_type(fmt), headers=headers)
+            return Response(path.read_bytes(), media_type=fmt.content_type, headers=headers)
         triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-        body = ox.serialize(triples, format=getattr(ox.RdfFormat, qs._RDF[fmt.name]),
+        body = ox.serialize(triples, format=fmt.ox,
                             prefixes=TURTLE_PREFIXES if fmt.name == "rdf" else None)
-        return Response(body, media_type=content_type(fmt), headers=headers)
+        return Response(body, media_type=fmt.content_type, headers=headers)
 
     add_route(api, "/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")
     def redirect() -> Response:

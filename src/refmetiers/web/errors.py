@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import query_service as qs
+from .. import query as qs
 from ..errors import ConfigError, RefmetiersError
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ STATUS: dict[type, int] = {
     ConfigError: 500,
     NotReady: 503,
     qs.QueryTimeout: 503,
+    qs.Unavailable: 503,
 }
 RETRY_AFTER = {429: "1", 503: "2"}
 
@@ -71,13 +72,21 @@ def status_of(exc: BaseException) -> int:
     return 500
 
 
-def error_response(request: Request, status: int, message: str, code: str, headers: dict | None = None) -> Response:
+def error_response(request: Request, status: int, message: str, code: str, headers: dict | None = None,
+                   facts: dict | None = None) -> Response:
+    """The error as SPARQL clients print it (``text/plain`` on /sparql: English, then French when known) or as
+    JSON elsewhere; ``facts`` (a query error's French message, line, column) go in both."""
     headers = dict(headers or {})
     if status in RETRY_AFTER:
         headers.setdefault("Retry-After", RETRY_AFTER[status])
+    facts = facts or {}
     if request.url.path.startswith("/sparql"):
-        return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
-    body = json.dumps({"status": status, "error": code, "message": message}, ensure_ascii=False)
+        text = message + "\n"
+        if facts.get("message_fr") and facts["message_fr"] != message:
+            text += facts["message_fr"] + "\n"
+        return Response(text, status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
+    extra = {key: value for key, value in facts.items() if key in ("message_fr", "line", "column") and value}
+    body = json.dumps({"status": status, "error": code, "message": message, **extra}, ensure_ascii=False)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
@@ -85,7 +94,8 @@ async def handle_refmetiers_error(request: Request, exc: RefmetiersError) -> Res
     status = status_of(exc)
     if status == 500:
         log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-    return error_response(request, status, str(exc), type(exc).__name__)
+    facts = exc.facts() if isinstance(exc, qs.QueryError) else None
+    return error_response(request, status, str(exc), type(exc).__name__, facts=facts)
 
 
 async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:

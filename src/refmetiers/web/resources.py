@@ -8,12 +8,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .. import formats
-from .. import query_service as qs
+from .. import query as qs
 from ..namespaces import PREFIXES
 from ..store import TURTLE_PREFIXES
 from ..store import Description, describe
 from .common import (
-    add_route, alternates, choose_format, content_type, etag, Link, local_href, not_modified, query_params,
+    add_route, alternates, choose_format, etag, Link, local_href, not_modified, query_params,
 )
 from .errors import NotFound
 
@@ -156,7 +156,7 @@ def _sort_key(value: dict):
 
 def serialise(description: Description, fmt: formats.Format) -> bytes:
     triples = description.triples + description.label_triples()
-    return ox.serialize(triples, format=getattr(ox.RdfFormat, qs._RDF[fmt.name]),
+    return ox.serialize(triples, format=fmt.ox,
                         prefixes=TURTLE_PREFIXES if fmt.name in ("ttl", "rdf") else None)
 
 
@@ -181,7 +181,7 @@ def router(context) -> APIRouter:
                 view=view, iri=iri, formats=[f for f in OFFERED if f is not formats.HTML], path=request.url.path,
                 version=context.version)
             return HTMLResponse(html, headers=headers)
-        return Response(serialise(description, fmt), media_type=content_type(fmt), headers=headers)
+        return Response(serialise(description, fmt), media_type=fmt.content_type, headers=headers)
 
     def route(prefix: str):
         def endpoint(request: Request, rest: str) -> Response:

@@ -14,7 +14,7 @@ from ..store import labels_of, search
 from .common import add_route, choose_format, local_href, query_params
 from .errors import BadRequest
 
-OFFERED = (formats.RESULTS_JSON, formats.HTML)
+OFFERED = (formats.JSON, formats.HTML)
 
 
 def router(context) -> APIRouter:

@@ -1,4 +1,4 @@
-"""/sparql: the SPARQL 1.1 Protocol (query operation only), on top of ``query_service``."""
+"""/sparql: the SPARQL 1.1 Protocol (query operation only), on top of ``refmetiers.query``."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .. import formats
-from .. import query_service as qs
+from .. import query as qs
 from ..store import TURTLE_PREFIXES
 from .common import (
-    add_route, content_type, local_href, etag, media_type_of_request, not_modified, Params, query_params, read_body,
+    add_route, client_of, local_href, etag, media_type_of_request, not_modified, Params, query_params, read_body,
 )
 from .errors import BadRequest, NotReady, UnsupportedMediaType
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-W3C_FORMATS = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-               "tsv": "SPARQL_Results_TSV", "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdf": "RDF_XML"}
 RESULT_OFFER = formats.RESULT_FORMATS + (formats.HTML,)
 GRAPH_OFFER = formats.GRAPH_FORMATS + (formats.HTML,)
 DESCRIPTION_OFFER = formats.GRAPH_FORMATS + (formats.HTML,)
@@ -31,8 +29,8 @@ UPDATE = "application/sparql-update"
 def _override(params: Params, offered) -> formats.Format | None:
     """``format=`` when it names one of ``offered`` by our short name; clients' other values are ignored."""
     for value in params.all("format"):
-        fmt = formats.by_name(value)
-        if fmt is not None and fmt in offered:
+        fmt = formats.by_name(value, offered)
+        if fmt is not None:
             return fmt
     return None
 
@@ -70,7 +68,7 @@ def service_description(context, endpoint: str) -> list[ox.Triple]:
         ox.Triple(service, n("http://rdfs.org/ns/void#rootResource"), n(context.base + "dataset")),
     ]
     for fmt in formats.RESULT_FORMATS + formats.GRAPH_FORMATS:
-        triples.append(ox.Triple(service, n(SD + "resultFormat"), n("http://www.w3.org/ns/formats/" + W3C_FORMATS[fmt.name])))
+        triples.append(ox.Triple(service, n(SD + "resultFormat"), n(fmt.w3c)))
     for index, name in enumerate(GRAPH_NAMES):
         named = ox.BlankNode(f"graph{index}")
         triples += [ox.Triple(dataset, n(SD + "namedGraph"), named),
@@ -92,9 +90,9 @@ def router(context) -> APIRouter:
                                                                 version=context.version)
             return HTMLResponse(html, headers=headers)
         endpoint = str(request.url.replace(query=""))
-        body = ox.serialize(service_description(context, endpoint), format=getattr(ox.RdfFormat, qs._RDF[fmt.name]),
+        body = ox.serialize(service_description(context, endpoint), format=fmt.ox,
                             prefixes={"sd": SD, **TURTLE_PREFIXES} if fmt.name in ("ttl", "rdf") else None)
-        return Response(body, media_type=content_type(fmt), headers=headers)
+        return Response(body, media_type=fmt.content_type, headers=headers)
 
     def render_html(result: qs.QueryResult, text: str) -> Response:
         table, boolean, graph = None, None, None
@@ -146,7 +144,8 @@ def router(context) -> APIRouter:
             # Only a browser (or the query page) names text/html first: both kinds render as a page.
             results_format, graph_format = formats.RESULTS_JSON, formats.TURTLE
         request_ = qs.QueryRequest(text, results_format, graph_format, tuple(params.all("default-graph-uri")),
-                                   tuple(params.all("named-graph-uri")), _timeout(params))
+                                   tuple(params.all("named-graph-uri")), _timeout(params), base_iri=context.base,
+                                   client=client_of(request))
         tag = None
         headers = {"Vary": "Accept"}
         if request.method in ("GET", "HEAD"):
@@ -160,7 +159,7 @@ def router(context) -> APIRouter:
             response = render_html(result, text)
             response.headers.update(headers)
             return response
-        return Response(result.body, media_type=content_type(result.format), headers=headers)
+        return Response(result.body, media_type=result.format.content_type, headers=headers)
 
     add_route(api, "/sparql", answer, methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
               description="SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. "

@@ -1,0 +1,32 @@
+"""The caps every client query is held to: one value object, derived from the server's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps every client query is held to (the defaults are ``Settings``' where both exist)."""
+
+    timeout_s: float = 10.0
+    max_query_length: int = 20_000
+    max_depth: int = 64
+    max_operators: int = 256
+    max_rows: int = 10_000
+    max_triples: int = 100_000
+    max_result_bytes: int = 64 * 1024 * 1024
+    workers: int = 2
+    max_waiting: int = 64
+    max_worker_memory: int = 4 * 1024 ** 3  # address space of a worker, in bytes (0: no limit)
+    max_slow_per_client: int = 1  # queries one client may have running past ``slow_after_s`` at once
+    slow_after_s: float = 1.0
+
+
+def limits_from_settings(settings, **overrides) -> Limits:
+    """The limits a server built from ``settings`` applies (``overrides`` for tests and benchmarks)."""
+    values = dict(timeout_s=settings.query_timeout_s, max_query_length=settings.max_query_length,
+                  max_rows=settings.max_result_rows, max_triples=settings.max_result_rows * 10,
+                  workers=max(1, settings.query_workers))
+    values.update(overrides)
+    return Limits(**values)
