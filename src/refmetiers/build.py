@@ -42,7 +42,7 @@ def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sou
     start = time.perf_counter()
     sources = load_sources(settings)
     # The ontology's version IRI and the change sets of past releases come from the release model.
-    release = read_info(sources.graphs["metadata"], settings.base_iri)
+    release = read_info(sources.graphs["metadata"], settings.base_iri, required=False)
     sources.graphs["ontology"] += ontology_version_triples(release, settings.base_iri)
     sources.graphs["changes"] = change_graph(settings.releases_dir)
     seconds["parse"] = time.perf_counter() - start
@@ -77,7 +77,8 @@ def build(settings: Settings, *, write: bool = True, pending_changes: Graph | No
         # Point the contributor at the file and line of each result, as `refmetiers validate` does.
         locate(report, [(source.path, graph) for source, graph in sources.files])
         raise ValidationFailed(report)
-    result = BuildResult(graphs, report, read_info(graphs["metadata"], settings.base_iri), seconds=seconds)
+    result = BuildResult(graphs, report, read_info(graphs["metadata"], settings.base_iri, required=False),
+                         seconds=seconds)
     if write:
         start = time.perf_counter()
         result.files = write_dist(settings.dist, graphs, base=settings.base_iri, release=result.release,

@@ -242,7 +242,8 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, release_inf
     void.add((release, RDF.type, VOID.Dataset))
     void.add((release, DCAT.version, Literal(version)))
     void.add((release, DCTERMS.isVersionOf, dataset))
-    void.add((release, DCTERMS.issued, Literal(release_info.modified.isoformat(), datatype=XSD.date)))
+    if release_info.modified is not None:
+        void.add((release, DCTERMS.issued, Literal(release_info.modified.isoformat(), datatype=XSD.date)))
     void.add((release, VOID.sparqlEndpoint, URIRef(base + "sparql")))
     for licence in licences:
         void.add((release, DCTERMS.license, licence))

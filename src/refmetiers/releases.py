@@ -44,35 +44,48 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+UNRELEASED = "0.0.0"  # the version of sources that state none (test fixtures, outside files)
+
+
 @dataclass(frozen=True)
 class ReleaseInfo:
     """The dataset's version, the date it was first issued and the date of this version."""
 
     version: str
-    issued: dt.date
-    modified: dt.date
+    issued: dt.date | None
+    modified: dt.date | None
 
 
-def read_info(metadata: Graph, base: str) -> ReleaseInfo:
+def read_info(metadata: Graph, base: str, *, required: bool = True) -> ReleaseInfo:
     """The release facts that graph ``metadata`` states about the dataset.
 
+    With ``required=False`` (the build), sources that state no release facts at all build as version
+    0.0.0 without dates; the shapes (rmsh:DatasetVersion) report the missing version where they apply.
+
     Raises:
-        ConfigError: the version or a date is missing, repeated or malformed (naming data/metadata/release.ttl).
+        ConfigError: the version or a date is missing (when required), repeated or malformed (naming
+            data/metadata/release.ttl).
     """
     dataset = URIRef(base + "dataset")
 
-    def one(predicate: URIRef, what: str) -> Literal:
+    def one(predicate: URIRef, what: str) -> Literal | None:
         values = list(metadata.objects(dataset, predicate))
+        if not values and not required:
+            return None
         if len(values) != 1 or not isinstance(values[0], Literal):
             raise ConfigError(f"data/{RELEASE_FILE}: the dataset needs exactly one {what}, found {len(values)} "
                               f"(le jeu de données doit avoir exactement un {what})")
         return values[0]
 
-    version = str(one(DCAT.version, "dcat:version"))
+    stated = one(DCAT.version, "dcat:version")
+    version = UNRELEASED if stated is None else str(stated)
     parse_version(version)
-    dates = []
+    dates: list[dt.date | None] = []
     for predicate, name in ((DCTERMS.issued, "dcterms:issued"), (DCTERMS.modified, "dcterms:modified")):
         value = one(predicate, name)
+        if value is None:
+            dates.append(None)
+            continue
         try:
             dates.append(dt.date.fromisoformat(str(value)))
         except ValueError:
@@ -83,6 +96,7 @@ def read_info(metadata: Graph, base: str) -> ReleaseInfo:
 
 def render_info(info: ReleaseInfo, base: str) -> str:
     """The text of data/metadata/release.ttl for ``info`` (canonical layout, as ``refmetiers fmt`` writes it)."""
+    assert info.issued is not None and info.modified is not None, "a release has its dates"
     return (
         "# The dataset's release: its version, the date it was first issued and the date of this version.\n"
         "# The one place these facts live; `refmetiers release X.Y.Z` rewrites this file.\n\n"
@@ -107,7 +121,8 @@ def ontology_version_triples(info: ReleaseInfo, base: str) -> Graph:
     ontology = URIRef(base + "def")
     graph.add((ontology, OWL.versionIRI, URIRef(f"{base}def/{info.version}")))
     graph.add((ontology, OWL.versionInfo, Literal(info.version)))
-    graph.add((ontology, DCTERMS.modified, Literal(info.modified.isoformat(), datatype=XSD.date)))
+    if info.modified is not None:
+        graph.add((ontology, DCTERMS.modified, Literal(info.modified.isoformat(), datatype=XSD.date)))
     return graph
 
 

@@ -139,11 +139,11 @@ def cut(settings: Settings, version: str, *, today: dt.date | None = None, allow
     today = today or dt.date.today()
     release_file = settings.data_dir / releases.RELEASE_FILE
     before = release_file.read_text(encoding="utf-8") if release_file.is_file() else None
-    issued = today
-    if previous is not None:
+    issued: dt.date | None = today
+    if previous is not None:  # the dataset was first issued with the first release
         issued = releases.read_info(releases.release_graphs(settings.releases_dir, previous,
                                                             settings.base_iri)["metadata"], settings.base_iri).issued
-    info = releases.ReleaseInfo(version, issued, today)
+    info = releases.ReleaseInfo(version, issued or today, today)
     release_file.parent.mkdir(parents=True, exist_ok=True)
     release_file.write_text(releases.render_info(info, settings.base_iri), encoding="utf-8")
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=_mkdir(settings.releases_dir)))
@@ -204,7 +204,7 @@ def _update_changelog(settings: Settings, info: releases.ReleaseInfo, previous: 
     path = settings.root / CHANGELOG
     text = path.read_text(encoding="utf-8") if path.is_file() else _CHANGELOG_HEAD
     head, _, rest = text.partition("\n## ")
-    lines = [f"## {info.version} — {info.modified.isoformat()}", ""]
+    lines = [f"## {info.version} — {info.modified}", ""]
     if change_set is None:
         lines.append("First release: the reference as published on this date. "
                      f"Files: `releases/{info.version}/` (served at `/dumps/{info.version}/`).")
