@@ -17,7 +17,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
-from conftest import FIXTURES, make_root
+from conftest import FIXTURES, REPO, make_root
 from refmetiers import releases
 from refmetiers.changes import KGCL
 from refmetiers.config import load_settings
@@ -77,10 +77,10 @@ def commit_all(root: Path, message: str) -> None:
     git(root, "commit", "-q", "-m", message)
 
 
-@pytest.fixture(scope="module")
-def released(tmp_path_factory) -> Path:
+def cut_fixture_releases(tmp: Path) -> Path:
     """A git repository where v1 was released as 0.1.0 and v2 as 0.2.0 (with --commit: commit and tag)."""
-    root = make_root(tmp_path_factory.mktemp("releases"), V1, with_shapes=False)
+    root = make_root(tmp, V1, with_shapes=False)
+    shutil.copytree(REPO / "queries", root / "queries")
     (root / ".gitignore").write_text("/dist/\n", encoding="utf-8")  # as the project's own
     git(root, "init", "-q")
     commit_all(root, "v1")
@@ -100,6 +100,11 @@ def released(tmp_path_factory) -> Path:
             else:
                 os.environ[key] = value
     return root
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    return cut_fixture_releases(tmp_path_factory.mktemp("releases"))
 
 
 def as_tuples(changes_json: dict) -> set[tuple]:
@@ -142,6 +147,25 @@ def test_the_release_folder_holds_gzipped_dumps_void_checksums_and_the_diff(rele
     assert (release, DCAT.distribution, distribution) in void
     checksum = void.value(distribution, SPDX.checksum)
     assert str(void.value(checksum, SPDX.checksumValue)) == sums["refmetiers.nq.gz"]
+
+
+def test_a_rebuild_of_the_released_sources_gives_the_release_byte_for_byte(released, tmp_path):
+    from refmetiers.build import build
+    from refmetiers.store import data_version as fingerprint
+
+    settings = load_settings(root=released, dist_dir=tmp_path / "dist")
+    build(settings)
+    cut_dump = released / "releases" / "0.2.0" / releases.QUADS_DUMP
+    assert (settings.dist / releases.QUADS_DUMP).read_bytes() == cut_dump.read_bytes()
+    assert releases.data_version(settings.dist, settings.releases_dir, fingerprint(settings.dist)) == "0.2.0"
+    (released / "data" / "jobs" / "beta.ttl").write_text(
+        (V2 / "jobs" / "beta.ttl").read_text(encoding="utf-8").replace("Advises.", "Advises clients."), encoding="utf-8")
+    try:
+        build(settings)
+        shown = releases.data_version(settings.dist, settings.releases_dir, fingerprint(settings.dist))
+        assert shown.startswith("0.2.0+") and len(shown) == len("0.2.0+") + 12  # a working build, not the release
+    finally:
+        git(released, "checkout", "--", "data/jobs/beta.ttl")
 
 
 def test_the_release_model_lives_in_one_file_and_the_ontology_gets_its_version_iri(released):

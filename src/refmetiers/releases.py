@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -286,16 +287,31 @@ def continuity_breaches(old: dict[str, Graph], new: dict[str, Graph], base: str)
 CHANGES_STEM = "changes"  # releases/X.Y.Z/changes.{ttl,json,md}: the diff from the previous release
 
 
-def change_graph(releases_dir: Path) -> Graph:
-    """Graph ``changes``: the change sets of every release cut so far, as they were published.
+def release_description(base: str, version: str, issued: str | None, previous: str | None) -> Graph:
+    """What graph ``changes`` says of a release: its version, date and predecessor (DCAT 3)."""
+    graph = Graph()
+    release = version_iri(base, version)
+    graph.add((release, RDF.type, DCAT.Dataset))
+    graph.add((release, DCAT.version, Literal(version)))
+    graph.add((release, DCTERMS.isVersionOf, URIRef(base + "dataset")))
+    if issued:
+        graph.add((release, DCTERMS.issued, Literal(issued, datatype=XSD.date)))
+    if previous:
+        graph.add((release, DCAT.previousVersion, version_iri(base, previous)))
+    return graph
+
+
+def change_graph(releases_dir: Path, base: str) -> Graph:
+    """Graph ``changes``: every release cut so far (version, date, predecessor) and its change set as published.
 
     Raises:
         SourceError: a release's changes.ttl is malformed (naming the file and line).
     """
     graph = Graph()
     bind_prefixes(graph)
-    for version in versions(releases_dir):
-        path = Path(releases_dir) / version / f"{CHANGES_STEM}.ttl"
+    for entry in reversed(catalogue(releases_dir, base)):
+        graph += release_description(base, entry.version, entry.issued, entry.previous)
+        path = entry.folder / f"{CHANGES_STEM}.ttl"
         if path.is_file():
             graph += parse_turtle(path)
     return graph
@@ -323,3 +339,39 @@ def data_version(dist: Path, releases_dir: Path, fingerprint: str) -> str:
     if built.is_file() and cut.is_file() and built.read_bytes() == cut.read_bytes():
         return version
     return f"{version}+{fingerprint[:12]}"
+
+
+@dataclass(frozen=True)
+class CutRelease:
+    """A release as the catalogue lists it: version, date, predecessor, and the counts of its diff."""
+
+    version: str
+    issued: str | None
+    previous: str | None
+    counts: dict[str, int]
+    folder: Path
+
+    @property
+    def has_changes(self) -> bool:
+        return (self.folder / f"{CHANGES_STEM}.json").is_file()
+
+
+def catalogue(releases_dir: Path, base: str) -> list[CutRelease]:
+    """Every release cut, newest first, read from its own files (void.ttl, changes.json)."""
+    found = []
+    cut = versions(releases_dir)
+    for index, version in enumerate(cut):
+        folder = Path(releases_dir) / version
+        issued = None
+        void = folder / "void.ttl"
+        if void.is_file():
+            graph = Graph()
+            graph.parse(void, format="turtle")
+            value = graph.value(version_iri(base, version), DCTERMS.issued)
+            issued = str(value) if value is not None else None
+        counts: dict[str, int] = {}
+        changes_file = folder / f"{CHANGES_STEM}.json"
+        if changes_file.is_file():
+            counts = json.loads(changes_file.read_text(encoding="utf-8")).get("counts", {})
+        found.append(CutRelease(version, issued, cut[index - 1] if index else None, counts, folder))
+    return list(reversed(found))

@@ -149,8 +149,11 @@ def cut(settings: Settings, version: str, *, today: dt.date | None = None, allow
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=_mkdir(settings.releases_dir)))
     try:
         change_set = _check_and_diff(settings, version, previous, today, staging)
-        pending = changes.to_graph(change_set, settings.base_iri) if change_set is not None else None
-        build(settings, pending_changes=pending)  # dist/ carries this release's change set in graph `changes`
+        # dist/ carries this release (and its change set) in graph `changes`, as every later build of it will.
+        pending = releases.release_description(settings.base_iri, version, today.isoformat(), previous)
+        if change_set is not None:
+            pending += changes.to_graph(change_set, settings.base_iri)
+        build(settings, pending_changes=pending)
         for path in sorted(settings.dist.iterdir()):
             if path.name.endswith(".gz") or path.name in (CONTEXT_FILE, REPORT_FILE):
                 shutil.copyfile(path, staging / path.name)

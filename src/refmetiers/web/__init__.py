@@ -95,7 +95,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         settings: where dist/ and queries/ are, the base IRI, the query limits.
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
     """
-    from . import dumps, errors, pages, resources, search, sparql
+    from . import dumps, errors, pages, releases, resources, search, sparql
     from .dumps import scan as scan_dumps
 
     context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
@@ -130,6 +130,6 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     from starlette.staticfiles import StaticFiles
 
     app.mount("/static", StaticFiles(packages=[("refmetiers.web", "static")]), name="static")
-    for module in (pages, sparql, dumps, search, resources):
+    for module in (pages, sparql, releases, dumps, search, resources):
         app.include_router(module.router(context))
     return app
