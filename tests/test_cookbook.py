@@ -159,6 +159,33 @@ def test_ask_job_requires_knowledge(client):
 
 
 @pytest.fixture(scope="module")
+def deprecating_client(tmp_path_factory):
+    """The fixture with one job type and one know-how deprecated (kept, owl:deprecated true)."""
+    import shutil
+
+    from refmetiers.build import build
+
+    root = tmp_path_factory.mktemp("cookbook-deprecated") / "root"
+    shutil.copytree(build_fixture(tmp_path_factory.mktemp("cookbook")), root, ignore=shutil.ignore_patterns("dist"))
+    (root / "data" / "jobs" / "zz-deprecated.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        f"<{JOB}technicien-support> owl:deprecated true .\n"
+        f"<{BASE}id/knowhow/SF004> owl:deprecated true .\n", encoding="utf-8")
+    build(settings_for(root))
+    with TestClient(create_app(settings_for(root))) as test_client:
+        yield test_client
+
+
+def test_deprecated_concepts_are_left_out_of_the_default_answers(deprecating_client):
+    jobs = [row["job"] for row in run(deprecating_client, "jobs-of-a-family")]
+    assert jobs == [JOB + "administrateur-de-base-de-donnees", JOB + "administrateur-systeme",
+                    JOB + "technicien-d-exploitation"]
+    shared = [row["label"] for row in run(deprecating_client, "most-shared-know-how")]
+    assert "Rédiger une procédure" not in shared and "Diagnostiquer un incident" in shared
+    assert JOB + "technicien-support" not in {row["job"] for row in run(deprecating_client, "rome-codes")}
+
+
+@pytest.fixture(scope="module")
 def released_root(tmp_path_factory):
     """Two fixture releases (tests/fixtures/releases): the change set 0.1.0 → 0.2.0 is in graph `changes`."""
     return cut_fixture_releases(tmp_path_factory.mktemp("cookbook-releases"))
