@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint build validate fmt bench clean
+.PHONY: serve test test-servers lint build validate fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The real servers some tests run beside ours (CI calls it before `make test`): nginx from Debian for the
+# static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]. Needs root for apt.
+test-servers: $(STAMP)
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		apt-get -o DPkg::Lock::Timeout=600 update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light; }
+	test -x $(BIN)/oxigraph
 
 LINT_STAMP := $(VENV)/.installed-lint
 

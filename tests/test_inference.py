@@ -5,11 +5,14 @@ from __future__ import annotations
 import owlrl
 from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from refmetiers.build import assemble
 from refmetiers.config import load_settings
-from refmetiers.inference import close_schema, rules_from_schema, skos_axioms
+from refmetiers.inference import close_schema, infer, rules_from_schema, skos_axioms
+from refmetiers.namespaces import BASE, RM
+
+from conftest import REPO
 
 EXPECTED = """
 @prefix rm: <https://w3id.org/refmetiers/def#> .
@@ -36,27 +39,24 @@ id:activity\\/A003 skos:narrowerTransitive id:activity\\/A002 .
 # topConceptOf / hasTopConcept both ways
 id:family\\/production skos:topConceptOf scheme:jobs .
 scheme:jobs skos:hasTopConcept id:family\\/conseil .
-# symmetric skos:related and nearby jobs (a sub-property of skos:related)
+# symmetric skos:related; rm:nearbyJob (a sub-property of skos:related) keeps its sheet's direction
 id:activity\\/A001 skos:related id:activity\\/A003 .
-id:job\\/beta rm:nearbyJob id:job\\/alpha .
 id:job\\/alpha skos:related id:job\\/beta .
 id:job\\/beta skos:related id:job\\/alpha .
 # inverses of our own properties
 id:activity\\/A003 rm:mainActivityOf id:job\\/alpha .
 id:activity\\/A001 rm:secondaryActivityOf id:job\\/alpha , id:job\\/beta .
 id:knowhow\\/SF001 rm:knowHowRequiredBy id:job\\/alpha .
-# alignment: required know-how is an ESCO essential skill
-id:job\\/alpha esco:relatedEssentialSkill id:knowhow\\/SF001 .
 # types from our sub-classes
 id:family\\/production a skos:Concept .
 id:family\\/conseil a skos:Concept .
 id:subfamily\\/exploitation a skos:Concept .
-id:job\\/alpha a skos:Concept , schema:Occupation .
-id:job\\/beta a skos:Concept , schema:Occupation .
+id:job\\/alpha a skos:Concept .
+id:job\\/beta a skos:Concept .
 id:activity\\/A001 a skos:Concept .
 id:activity\\/A002 a skos:Concept .
 id:activity\\/A003 a skos:Concept .
-id:knowhow\\/SF001 a skos:Concept , esco:Skill .
+id:knowhow\\/SF001 a skos:Concept .
 """
 
 
@@ -102,3 +102,63 @@ def test_targeted_rules_derive_what_owlrl_derives_for_every_materialised_propert
     by_rules = {t for t in graphs["inferred"] if relevant(t)}
     assert by_rules == by_owlrl
     assert len(by_rules) > 30  # the comparison is not vacuous
+
+
+# --- regressions named after what the audits found (issue 12) -----------------------------------------
+
+MATCHES = """
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rm: <https://w3id.org/refmetiers/def#> .
+<https://w3id.org/refmetiers/id/job/a> a rm:JobType ; skos:exactMatch <http://example.org/esco/x> ;
+    rm:nearbyJob <https://w3id.org/refmetiers/id/job/b> ;
+    rm:requiredKnowHow <https://w3id.org/refmetiers/id/knowhow/SF001> .
+<https://w3id.org/refmetiers/id/job/b> a rm:JobType ; skos:closeMatch <http://example.org/esco/y> .
+<http://example.org/esco/x> skos:exactMatch <http://example.org/rome/r> .
+<https://w3id.org/refmetiers/id/knowhow/SF001> a rm:KnowHow ; skos:closeMatch <http://example.org/esco/s> .
+"""
+
+
+def _infer_over(fixture_root, data: str) -> Graph:
+    ontology = _fixture_graphs(fixture_root)["ontology"]
+    return infer(ontology, Graph().parse(data=data, format="turtle"))
+
+
+def test_no_entailment_makes_a_concept_its_own_match(fixture_root):
+    inferred = _infer_over(fixture_root, MATCHES)
+    assert not [(s, p) for s, p, o in inferred if s == o]
+    # the chain itself is still followed, both ways
+    job_a, rome = URIRef(BASE + "id/job/a"), URIRef("http://example.org/rome/r")
+    assert (job_a, SKOS.exactMatch, rome) in inferred
+    assert (rome, SKOS.exactMatch, job_a) in inferred
+
+
+def test_nearby_job_keeps_the_direction_of_its_sheet(fixture_root):
+    inferred = _infer_over(fixture_root, MATCHES)
+    job_a, job_b = URIRef(BASE + "id/job/a"), URIRef(BASE + "id/job/b")
+    assert (job_b, RM.nearbyJob, job_a) not in inferred
+    assert (job_b, SKOS.related, job_a) in inferred  # navigation both ways goes through skos:related
+
+
+def test_no_entailment_puts_our_resources_into_another_vocabularys_class_or_property(fixture_root):
+    inferred = _infer_over(fixture_root, MATCHES)
+    ours = [s for s in set(inferred.subjects()) if str(s).startswith(BASE)]
+    foreign_types = {(s, o) for s in ours for o in inferred.objects(s, RDF.type)
+                     if not str(o).startswith((str(RM), str(SKOS)))}
+    assert not foreign_types
+    foreign_properties = {p for s, p, _ in inferred if str(s).startswith(BASE)
+                          and not str(p).startswith((str(RM), str(SKOS), str(RDF)))}
+    assert not foreign_properties
+
+
+def test_every_alignment_axiom_of_the_ontology_stays_within_our_terms_and_skos():
+    ontology = Graph().parse(REPO / "ontology" / "refmetiers.ttl")
+    for predicate in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty):
+        for sub, sup in ontology.subject_objects(predicate):
+            assert str(sup).startswith((str(RM), str(SKOS))), f"{sub} {predicate} {sup}"
+
+
+def test_every_rm_term_the_ontology_uses_is_declared():
+    ontology = Graph().parse(REPO / "ontology" / "refmetiers.ttl")
+    declared = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith(str(RM))}
+    used = {o for _, _, o in ontology if isinstance(o, URIRef) and str(o).startswith(str(RM))}
+    assert used <= declared, sorted(used - declared)

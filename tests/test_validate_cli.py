@@ -156,15 +156,15 @@ def test_turtle_syntax_error_exits_2_with_file_line_column(small_root, tmp_path,
     bad = _write(tmp_path, "bad.ttl", '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n'
                                       '<https://example.org/x> skos:prefLabel "x"@fr ;\n    skos:altLabel .\n')
     assert main(["validate", "--root", str(small_root), str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert f"{bad}:4:" in err and "Turtle syntax error" in err
-    assert "Traceback" not in err
+    captured = capsys.readouterr()
+    assert "bad.ttl:4:" in captured.out and "Erreur de syntaxe Turtle" in captured.out
+    assert "Traceback" not in captured.out + captured.err
 
 
 def test_missing_file_exits_2(small_root, tmp_path, capsys):
-    assert main(["validate", "--root", str(small_root), str(tmp_path / "nowhere.ttl")]) == 2
-    err = capsys.readouterr().err
-    assert "nowhere.ttl" in err and "cannot read" in err
+    assert main(["validate", "--lang", "en", "--root", str(small_root), str(tmp_path / "nowhere.ttl")]) == 2
+    out = capsys.readouterr().out
+    assert "nowhere.ttl" in out and "Cannot read the file" in out
 
 
 def test_unknown_format_exits_2(capsys):
@@ -293,3 +293,54 @@ def test_the_project_root_is_found_from_the_current_folder_like_git(tmp_path, ca
     assert {Path(r["file"]).name for r in json.loads(capsys.readouterr().out)["results"]} == {"two.ttl"}
     main(["validate", "--format", "json", "--root", str(one)])
     assert {Path(r["file"]).name for r in json.loads(capsys.readouterr().out)["results"]} == {"one.ttl"}
+
+
+# A file that cannot be read: (name, bytes, line, column, the French and the English message's core).
+_EXAMPLE = VALID.read_text(encoding="utf-8")
+_SPACE_LINE = next(n for n, line in enumerate(_EXAMPLE.splitlines(), 1) if "id/job/" in line and line.startswith("<"))
+_ACCENT_LINE, _ACCENT_COLUMN = next((n, line.index("é") + 1) for n, line in enumerate(_EXAMPLE.splitlines(), 1)
+                                    if "é" in line)
+UNREADABLE = [
+    ("space", _EXAMPLE.replace("<https://w3id.org/refmetiers/id/job/", "<https://w3id.org/refmetiers/id/job/x ", 1)
+     .encode("utf-8"), _SPACE_LINE, None, "Une IRI contient un caractère interdit", "An IRI contains a character"),
+    ("latin1", _EXAMPLE.encode("latin-1"), _ACCENT_LINE, _ACCENT_COLUMN, "n'est pas en UTF-8 : l'octet 0xE9",
+     "is not in UTF-8: byte 0xE9"),
+    ("bom", b"\xef\xbb\xbf" + _EXAMPLE.encode("utf-8"), 1, 1, "marque d'ordre des octets UTF-8 (BOM)",
+     "UTF-8 byte-order mark (BOM)"),
+    ("syntax", _EXAMPLE.replace(" ;\n", "\n", 1).encode("utf-8"), None, None, "Erreur de syntaxe Turtle",
+     "Turtle syntax error"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+@pytest.mark.parametrize("name,data,line,column,french,english", UNREADABLE, ids=[u[0] for u in UNREADABLE])
+def test_an_unreadable_file_is_a_parse_error_in_every_format_and_language(
+        small_root, tmp_path, capsys, monkeypatch, fmt, name, data, line, column, french, english):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"{name}.ttl").write_bytes(data)
+    for lang, core in (("fr", french), ("en", english)):
+        assert main(["validate", "--format", fmt, "--lang", lang, "--root", str(small_root), f"{name}.ttl"]) == 2
+        out = capsys.readouterr().out
+        assert "Traceback" not in out and "internal error" not in out
+        if fmt == "json":
+            (result,) = json.loads(out)["results"]
+            assert (result["file"], result["kind"], result["severity"]) == (f"{name}.ttl", "parse", "error")
+            assert core in result["message"] and result["fix"]
+            assert set(result["messages"]) == set(result["fixes"]) == {"fr", "en"}
+            assert line is None or (result["line"], result["column"]) == (line, column or 1) or \
+                result["line"] == line
+            assert result["line"] is not None and result["column"] is not None
+        elif fmt == "junit":
+            (error,) = ElementTree.fromstring(out).iter("error")
+            assert core in error.get("message") and f"{name}.ttl:" in error.text
+        elif fmt == "github":
+            annotation = out.splitlines()[0]
+            assert annotation.startswith(f"::error file={name}.ttl,line=")
+            assert ",col=" in annotation and core in annotation
+            if line is not None:
+                assert f"line={line}," in annotation
+        else:
+            assert f"{name}.ttl:{line if line is not None else ''}" in out and core in out
+            assert ("→ à faire :" if lang == "fr" else "→ fix:") in out
+        if column is not None and fmt == "text":
+            assert f"{name}.ttl:{line}:{column}:" in out

@@ -30,7 +30,7 @@ def test_home_lists_families_and_jobs(client):
 
 
 def test_health_and_readiness(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "workers_ready": 2, "worker_restarts": 0}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["ready"] is True and ready.json()["workers_ready"] >= 1

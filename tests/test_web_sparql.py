@@ -130,9 +130,12 @@ def test_ask_true_and_false(client, accept, fmt):
     assert bool(ox.parse_query_results(no.content, format=fmt)) is False
 
 
-def test_ask_as_csv_says_true(client):
-    response = client.get("/sparql", params={"query": f"ASK {{ ?j a <{RM}JobType> }}"}, headers={"Accept": "text/csv"})
-    assert response.text.strip() == "true"
+def test_ask_as_csv_is_answered_as_sparql_json(client):
+    # CSV has no boolean form; a bare "true" in text/csv is an empty table to rdflib (it read false).
+    for query, expected in ((f"ASK {{ ?j a <{RM}JobType> }}", True), (f"ASK {{ ?j a <{RM}Nothing> }}", False)):
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        assert response.headers["content-type"] == "application/sparql-results+json"
+        assert json.loads(response.content) == {"head": {}, "boolean": expected}
 
 
 @pytest.mark.parametrize("accept,rdflib_format", [("text/turtle", "turtle"), ("application/n-triples", "nt"),

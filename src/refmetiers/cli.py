@@ -59,7 +59,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .query import answer
+    from .query.offline import answer
 
     text = args.query
     if text.startswith("@"):
@@ -91,10 +91,14 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .build import check_files, check_sources
-    from .rendering import render
+    from .rendering import render, render_source_error
 
     settings = _settings(args)
-    report = check_files(settings, args.files) if args.files else check_sources(settings)
+    try:
+        report = check_files(settings, args.files) if args.files else check_sources(settings)
+    except SourceError as exc:  # what cannot be read is reported in the format the caller reads
+        sys.stdout.write(render_source_error(exc, args.format, args.lang))
+        return EXIT_BAD_INPUT
     sys.stdout.write(render(report, args.format, args.lang))
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
 
@@ -158,10 +162,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .build import build_if_stale
     from .web import create_app
+    from .web.server import run
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port)
     freshness = build_if_stale(settings)
@@ -173,7 +176,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
                      f"serving the previous build in {settings.dist}")
     app = create_app(settings)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.access_log)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        _print_error("warning", f"--host {settings.host}: the endpoint, pages and dumps are open to every machine "
+                     "that can reach this address, without TLS; put a reverse proxy with TLS in front for a public "
+                     "service / le service est ouvert à toute machine qui atteint cette adresse, sans TLS")
+    run(app, settings.host, settings.port, log_level=args.log_level, access_log=args.access_log,
+        read_timeout_s=settings.read_timeout_s)
+    return EXIT_OK
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from .build import build_if_stale
+    from .web.site import SiteOptions, write_site
+
+    settings = _settings(args)
+    freshness = build_if_stale(settings)
+    if freshness.failure is not None:
+        raise freshness.failure
+    if freshness.built is not None:
+        _print_built(settings, freshness.built)
+    options = SiteOptions(listen=args.listen, server_name=args.server_name, upstreams=tuple(args.upstream),
+                          cache=args.cache, public_url=args.public_url)
+    result = write_site(settings, args.out, options)
+    print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) for {result.resources} IRIs to {result.out} "
+          f"(data version {result.data_version}); nginx: {result.out / 'server' / 'nginx.conf'}, "
+          f"Apache: {result.out / '.htaccess'}")
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    settings = _settings(args)
+    result = publish(settings.dist, args.to)
+    for graph, count in result.graphs.items():
+        print(f"{graph}: {count} triples")
+    print(f"published {result.triples} triples in {len(result.graphs)} graphs to {args.to}")
     return EXIT_OK
 
 
@@ -261,6 +299,28 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log every request")
     serve.set_defaults(func=cmd_serve)
+
+    site = commands.add_parser("site", help="write the static publication (every IRI's representations, dumps, "
+                               "search index) and the nginx, Apache and w3id rules that negotiate it")
+    _common(site)
+    site.add_argument("out", type=Path, metavar="OUT", help="the folder to write (replaced as a whole)")
+    site.add_argument("--listen", default="8080", help="nginx `listen` value (default 8080)")
+    site.add_argument("--server-name", default="_", help="nginx `server_name` (default _)")
+    site.add_argument("--upstream", action="append", default=[], metavar="URL",
+                      help="http://HOST:PORT of a `refmetiers serve` answering /sparql, /search and the other dynamic "
+                      "routes; repeat it for replicas (nginx balances them)")
+    site.add_argument("--cache", action="store_true", help="put nginx's proxy_cache in front of the upstreams")
+    site.add_argument("--public-url", help="where the site is published: writes server/w3id.htaccess redirecting "
+                      "the persistent IRIs there")
+    site.set_defaults(func=cmd_site)
+
+    publish = commands.add_parser("publish", help="load the last build into a triple store (SPARQL 1.1 Graph Store "
+                                  "Protocol: each named graph replaced, then read back and counted)")
+    _common(publish)
+    publish.add_argument("--to", required=True, metavar="URL",
+                         help="the store's Graph Store endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+                         "http://host:3030/ds/data (Fuseki); http://user:password@host/… for basic auth")
+    publish.set_defaults(func=cmd_publish)
     return parser
 
 
@@ -276,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SourceError as exc:
         _print_error("error", str(exc))
+        if exc.messages.get("fr"):  # the contributor's language too (validate prints it in --lang)
+            _print_error("erreur", f"{exc.location()} : {exc.messages['fr']} {exc.fixes.get('fr', '')}".rstrip())
         return EXIT_BAD_INPUT
     except ConfigError as exc:
         _print_error("error", str(exc))

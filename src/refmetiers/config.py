@@ -9,7 +9,6 @@ from pathlib import Path
 from .errors import ConfigError
 from .namespaces import BASE
 
-
 # What the wheel carries of the project (ontology/, shapes/, data/), copied there by setup.py.
 BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 
@@ -54,6 +53,8 @@ class Settings:
     max_result_rows: int = 10_000
     max_query_length: int = 20_000
     query_workers: int = 2
+    read_timeout_s: float = 20.0  # a client must send each whole request within this time (slow clients)
+    max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
 
     @property
     def ontology_dir(self) -> Path:
@@ -91,6 +92,8 @@ _ENV = {
     "REFMETIERS_MAX_RESULT_ROWS": ("max_result_rows", int),
     "REFMETIERS_MAX_QUERY_LENGTH": ("max_query_length", int),
     "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
+    "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
+    "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
 }
 
 

@@ -19,11 +19,17 @@ class ConfigError(RefmetiersError):
 class SourceError(RefmetiersError):
     """A source file cannot be read or parsed; carries the file, line and column when known."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None, column: int | None = None):
+    def __init__(self, path: Path | str, message: str, line: int | None = None, column: int | None = None, *,
+                 value: str | None = None, messages: dict[str, str] | None = None,
+                 fixes: dict[str, str] | None = None):
         self.path = Path(path)
         self.message = message
         self.line = line
         self.column = column
+        self.value = value  # the offending text, when there is one to show
+        # What is wrong and what to do, by language ("fr", "en"); the English message by default.
+        self.messages = messages or {"en": message}
+        self.fixes = fixes or {}
         super().__init__(self.location() + ": " + message)
 
     def location(self) -> str:

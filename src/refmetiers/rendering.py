@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 
 from rdflib import Literal
 
-from .errors import ConfigError
-from .validation import Result, ValidationReport
+from .errors import ConfigError, SourceError
+from .validation import Result, ValidationReport, pick
 
 LANGS = ("fr", "en")
 FORMATS = ("text", "json", "junit", "github")
@@ -41,12 +41,16 @@ _WORDS = {
            "warnings": "avertissement(s)", "conforms": "conforme", "fails": "non conforme",
            "nofile": "(fichier inconnu)", "value": "valeur", "fix": "à faire",
            "hidden": "résultat(s) concernant le graphe publié non affiché(s)",
-           "hint": "lancez `refmetiers validate` pour le fichier et la ligne de chaque résultat", "colon": " :"},
+           "hint": "lancez `refmetiers validate` pour le fichier et la ligne de chaque résultat", "colon": " :",
+           "parse": "erreur de lecture", "unreadable": "non conforme : fichier illisible, rien n'a été validé",
+           "parse_title": "Fichier illisible"},
     "en": {"violation": "error", "warning": "warning", "info": "info", "violations": "violation(s)",
            "warnings": "warning(s)", "conforms": "conforms", "fails": "does not conform",
            "nofile": "(unknown file)", "value": "value", "fix": "fix",
            "hidden": "result(s) about the published graph not shown",
-           "hint": "run `refmetiers validate` for the file and line of each result", "colon": ":"},
+           "hint": "run `refmetiers validate` for the file and line of each result", "colon": ":",
+           "parse": "parse error", "unreadable": "does not conform: a file cannot be read, nothing was validated",
+           "parse_title": "Unreadable file"},
 }
 
 
@@ -174,3 +178,58 @@ def render(report: ValidationReport, fmt: str = "text", lang: str = "fr") -> str
     if lang not in LANGS:
         raise ConfigError(f"--lang {lang!r}: choose fr or en")
     return RENDERERS[fmt](report, lang)
+
+
+# ---------------------------------------------------------------------------
+# A file that cannot be read: the same four formats, so that CI shows it where it shows violations
+# ---------------------------------------------------------------------------
+
+def source_error_dict(error: SourceError, lang: str = "fr") -> dict:
+    """A parse error as the JSON report gives it (a result without a shape)."""
+    return {
+        "file": _display(error.path), "line": error.line, "column": error.column, "severity": "error",
+        "kind": "parse", "shape": None, "value": error.value,
+        "message": pick(error.messages, lang), "fix": pick(error.fixes, lang) or None,
+        "messages": error.messages, "fixes": error.fixes,
+    }
+
+
+def _position(error: SourceError) -> str:
+    where = _display(error.path)
+    if error.line is not None:
+        where += f":{error.line}" + (f":{error.column}" if error.column is not None else "")
+    return where
+
+
+def render_source_error(error: SourceError, fmt: str = "text", lang: str = "fr") -> str:
+    """A file that cannot be read, in ``fmt`` and ``lang`` (what is wrong, where, and what to do)."""
+    words = _WORDS[lang]
+    message, fix = pick(error.messages, lang), pick(error.fixes, lang)
+    if fmt == "json":
+        document = {"conforms": False, "violations": 0, "warnings": 0, "infos": 0, "hidden": 0,
+                    "parse_errors": 1, "results": [source_error_dict(error, lang)]}
+        return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "junit":
+        suite = ElementTree.Element("testsuite", name="refmetiers validate", tests="1", failures="0", errors="1",
+                                    skipped="0")
+        case = ElementTree.SubElement(suite, "testcase", classname=_display(error.path), name=words["parse"])
+        failure = ElementTree.SubElement(case, "error", message=message, type="parse-error")
+        failure.text = f"{_position(error)}: {message}\n{fix}".strip()
+        suites = ElementTree.Element("testsuites")
+        suites.append(suite)
+        ElementTree.indent(suites)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+    if fmt == "github":
+        props = [f"file={_escape_property(_display(error.path))}"]
+        if error.line is not None:
+            props.append(f"line={error.line}")
+            if error.column is not None:
+                props.append(f"col={error.column}")
+        props.append(f"title={_escape_property(words['parse_title'])}")
+        text = message + (f" {fix}" if fix else "")
+        return f"::error {','.join(props)}::{_escape_data(text)}\n{words['unreadable']}\n"
+    lines = [f"{_position(error)}: {words['parse']}{words['colon']} {message}"]
+    if fix:
+        lines.append(f"      → {words['fix']}{words['colon']} {fix}")
+    lines.append(words["unreadable"])
+    return "\n".join(lines) + "\n"

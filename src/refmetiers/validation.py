@@ -45,13 +45,13 @@ class Result:
     location: Location | None = None
 
     def message(self, lang: str = "fr") -> str:
-        return _pick(self.messages, lang) or _short(self.component) or "SHACL"
+        return pick(self.messages, lang) or _short(self.component) or "SHACL"
 
     def fix(self, lang: str = "fr") -> str:
-        return _pick(self.fixes, lang)
+        return pick(self.fixes, lang)
 
     def label(self, lang: str = "fr") -> str:
-        return _pick(self.labels, lang)
+        return pick(self.labels, lang)
 
     @property
     def shape_name(self) -> str:
@@ -71,7 +71,7 @@ class ValidationReport:
     hidden: int = 0  # results about the published graph, left out of a contribution's report
 
 
-def _pick(texts: dict[str, str], lang: str) -> str:
+def pick(texts: dict[str, str], lang: str) -> str:
     for key in (lang, "en", "fr", ""):
         if texts.get(key):
             return texts[key]

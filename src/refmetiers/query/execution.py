@@ -166,7 +166,10 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
             raise _too_many_rows(count, limits)
         return QueryResult("solutions", fmt, body, count, time.perf_counter() - start)
     if isinstance(result, ox.QueryBoolean):
-        fmt = request.results_format
+        # CSV has no form for a boolean (SPARQL 1.1 CSV/TSV results): a bare "true" is read as an empty table
+        # by clients that parse by Content-Type (rdflib reads false). Answer SPARQL JSON instead. (TSV keeps
+        # Oxigraph's "true"/"false", which pyoxigraph and Oxigraph read back.)
+        fmt = formats.RESULTS_JSON if request.results_format is formats.RESULTS_CSV else request.results_format
         result.serialize(buffer, fmt.ox)  # type: ignore[arg-type]  # any object with write() will do
         return QueryResult("boolean", fmt, buffer.getvalue(), None, time.perf_counter() - start)
     fmt = request.graph_format

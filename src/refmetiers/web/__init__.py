@@ -97,13 +97,15 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     """
     from . import dumps, errors, pages, releases, resources, search, sparql
     from .dumps import scan as scan_dumps
+    from .security import SecurityHeaders
 
     context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         start = time.perf_counter()
-        context.service = qs.QueryService(settings.dist, context.limits)
+        context.service = qs.QueryService(settings.dist, context.limits,
+                                          max_errors_per_minute=settings.max_client_errors)
         loop = asyncio.get_running_loop()
         # The workers load their copy of the store while this process loads its own.
         context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
@@ -126,6 +128,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["ETag", "Link", "Retry-After", "Content-Length"],
                        max_age=86400)
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     from starlette.staticfiles import StaticFiles
 

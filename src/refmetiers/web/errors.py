@@ -99,7 +99,24 @@ async def handle_refmetiers_error(request: Request, exc: RefmetiersError) -> Res
 
 
 async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
-    return error_response(request, exc.status_code, str(exc.detail), "HTTPException", getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Each method is its own route (one OpenAPI operation each): Starlette's Allow names only the first.
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return error_response(request, exc.status_code, str(exc.detail), "HTTPException", headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at this path."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:

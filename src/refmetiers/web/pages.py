@@ -70,7 +70,13 @@ def router(context) -> APIRouter:
         return HTMLResponse(html)
 
     async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+        # Alive unless the query workers are down and fail to restart (the server keeps trying, with back-off).
+        service = context.service
+        down = service is not None and service.pool.down
+        body = {"status": "down" if down else "ok",
+                "workers_ready": service.stats.ready_workers if service else 0,
+                "worker_restarts": service.stats.replaced if service else 0}
+        return JSONResponse(body, status_code=503 if down else 200)
 
     async def readyz() -> JSONResponse:
         service = context.service
@@ -79,7 +85,9 @@ def router(context) -> APIRouter:
                 "startup_seconds": round(context.started, 3),
                 "workers_ready": service.stats.ready_workers if service else 0,
                 "workers_network_isolated": service.stats.network_isolated if service else None,
-                "queries_served": service.stats.served if service else 0}
+                "queries_served": service.stats.served if service else 0,
+                "worker_restarts": service.stats.replaced if service else 0,
+                "worker_start_failures": service.stats.spawn_failures if service else 0}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
     add_route(api, "/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)

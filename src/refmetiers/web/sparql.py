@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyoxigraph as ox
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -89,7 +91,7 @@ def router(context) -> APIRouter:
             html = templates.get_template("sparql.html").render(cookbook=context.cookbook, query="", limits=context.limits,
                                                                 version=context.version)
             return HTMLResponse(html, headers=headers)
-        endpoint = str(request.url.replace(query=""))
+        endpoint = context.base + "sparql"  # the published address, never the request's Host header
         body = ox.serialize(service_description(context, endpoint), format=fmt.ox,
                             prefixes={"sd": SD, **TURTLE_PREFIXES} if fmt.name in ("ttl", "rdf") else None)
         return Response(body, media_type=fmt.content_type, headers=headers)
@@ -133,9 +135,12 @@ def router(context) -> APIRouter:
         elif "query" in params:
             raise BadRequest("give the query either in the body or as the query parameter, not both")
         if text is None:
+            if request.method == "POST":
+                raise BadRequest("no query: POST it as query=… (form) or as the body (application/sparql-query)")
             return render_page(request, params)
         if not text.strip():
             raise BadRequest("the query parameter is empty")
+        default_graphs, named_graphs = graph_iris(params, "default-graph-uri"), graph_iris(params, "named-graph-uri")
         accept = request.headers.get("accept")
         results_format = _override(params, RESULT_OFFER) or formats.negotiate(accept, RESULT_OFFER) or formats.RESULTS_JSON
         graph_format = _override(params, GRAPH_OFFER) or formats.negotiate(accept, GRAPH_OFFER) or formats.TURTLE
@@ -143,9 +148,8 @@ def router(context) -> APIRouter:
         if html:
             # Only a browser (or the query page) names text/html first: both kinds render as a page.
             results_format, graph_format = formats.RESULTS_JSON, formats.TURTLE
-        request_ = qs.QueryRequest(text, results_format, graph_format, tuple(params.all("default-graph-uri")),
-                                   tuple(params.all("named-graph-uri")), _timeout(params), base_iri=context.base,
-                                   client=client_of(request))
+        request_ = qs.QueryRequest(text, results_format, graph_format, default_graphs, named_graphs, _timeout(params),
+                                   base_iri=context.base, client=client_of(request))
         tag = None
         headers = {"Vary": "Accept"}
         if request.method in ("GET", "HEAD"):
@@ -156,16 +160,82 @@ def router(context) -> APIRouter:
                 return Response(status_code=304, headers=headers)
         result = await context.service.run(request_)
         if html:
-            response = render_html(result, text)
+            # A page of 10,000 rows takes a while to render: off the event loop, which serves everyone.
+            response = await run_in_threadpool(render_html, result, text)
             response.headers.update(headers)
             return response
         return Response(result.body, media_type=result.format.content_type, headers=headers)
 
-    add_route(api, "/sparql", answer, methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
-              description="SPARQL 1.1 Protocol: GET ?query=, POST form or application/sparql-query. "
-              "Read-only; a time budget (optional `timeout` parameter, in seconds, may only lower it) "
-              "and result caps apply.")
+    for methods, extra in ((["GET", "HEAD"], {"parameters": OPENAPI["parameters"], "responses": OPENAPI["responses"]}),
+                           (["POST"], OPENAPI)):
+        add_route(api, "/sparql", answer, methods=methods, summary="SPARQL 1.1 query endpoint", description=DESCRIPTION
+                  .format(base=context.base), openapi_extra=extra)
     return api
+
+
+DESCRIPTION = (
+    "SPARQL 1.1 Protocol, query operation: GET `?query=`, POST form (`query=`) or POST `application/sparql-query`. "
+    "Read-only. Relative IRIs in a query resolve against the base `{base}`. A time budget (`timeout`, in seconds, "
+    "may only lower the server's) and result caps apply. Results are negotiated with `Accept` (or `format`): SELECT "
+    "and ASK as SPARQL JSON, XML, CSV or TSV (an ASK asked as CSV or TSV, which have no boolean form, is answered as "
+    "SPARQL JSON); CONSTRUCT and DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML; `text/html` gives a page. "
+    "Without a query: the service description (RDF) or the query page (HTML).")
+
+
+def graph_iris(params: Params, name: str) -> tuple[str, ...]:
+    """The IRIs given as ``name`` (``default-graph-uri``, ``named-graph-uri``); each must be absolute."""
+    values = tuple(params.all(name))
+    for value in values:
+        if not ABSOLUTE_IRI.match(value):
+            raise BadRequest(f"{name}={value!r}: give an absolute IRI (such as {GRAPH_EXAMPLE})")
+    return values
+
+
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
+GRAPH_EXAMPLE = "https://w3id.org/refmetiers/graph/referentiel"
+
+
+def _parameter(name: str, description: str, schema: dict, example=None) -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+IRI_LIST = {"type": "array", "items": {"type": "string", "format": "iri"}}
+OPENAPI = {
+    "parameters": [
+        _parameter("query", "The SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE). Without it: the service "
+                   "description or the query page.", {"type": "string", "maxLength": 20_000},
+                   "SELECT ?job ?label WHERE { ?job a <https://w3id.org/refmetiers/def#JobType> ; "
+                   "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 10"),
+        _parameter("default-graph-uri", "A graph of the query's default graph (repeatable; absolute IRI). Without "
+                   "it and without FROM, the default graph is the union of all graphs.", IRI_LIST),
+        _parameter("named-graph-uri", "A graph the query may name with GRAPH (repeatable; absolute IRI).", IRI_LIST),
+        _parameter("format", "Overrides Accept: json, xml, csv, tsv (SELECT, ASK); ttl, nt, jsonld, rdf (CONSTRUCT, "
+                   "DESCRIBE); html. Other values are ignored.",
+                   {"type": "string", "enum": ["json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdf", "html"]}),
+        _parameter("timeout", "Seconds the query may run; may only lower the server's budget.",
+                   {"type": "number", "exclusiveMinimum": 0}),
+    ],
+    "requestBody": {"required": False, "content": {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+            "query": {"type": "string"}, "default-graph-uri": IRI_LIST, "named-graph-uri": IRI_LIST,
+            "format": {"type": "string"}, "timeout": {"type": "number"}}, "required": ["query"]}},
+        "application/sparql-query": {"schema": {"type": "string"}},
+    }},
+    "responses": {
+        "400": {"description": "Malformed query or parameter (text/plain, English then French; syntax errors "
+                "say line and column)"},
+        "403": {"description": "An update (the endpoint is read-only)"},
+        "406": {"description": "No acceptable format"},
+        "413": {"description": "Query or body longer than the cap"},
+        "422": {"description": "The result passes a cap (rows, triples, bytes), or the query hit a worker's memory "
+                "or stack cap"},
+        "429": {"description": "Too many queries waiting, or too many refused queries from this client in a minute"},
+        "503": {"description": "The time budget ran out, or the service is starting"},
+    },
+}
 
 
 def _term_href(term, base: str) -> tuple[str, str | None]:

@@ -1,4 +1,4 @@
-"""One SPARQL query over the last build, answered as the text `refmetiers query` prints."""
+"""One SPARQL query over the last build, answered as the text `refmetiers query` prints (no service, no caps)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import ConfigError
-from .store import load_store
+from ..errors import ConfigError
+from ..store import load_store
 
 # The result formats of SELECT answers, by their command-line name.
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,

@@ -1,0 +1,567 @@
+"""`refmetiers site OUT/`: the whole publication as static files, and the server rules that negotiate them.
+
+Every IRI we publish (``/id/…``, ``/scheme/…``, ``/def``, ``/dataset``) gets one file per representation
+(HTML, Turtle, JSON-LD, N-Triples, RDF/XML), the dumps are copied under ``dumps/``, the VoID under
+``.well-known/``, and the label index goes to ``search-index.json``. The files are the web application's
+own answers: the site is made by asking the app (in process, no socket) for each IRI in each format, so
+a page or a serialisation is rendered by exactly the code ``refmetiers serve`` runs, never a copy of it.
+Like ``web/`` and ``cli.py`` this module sits on top of the others.
+
+Next to the tree, ``server/`` holds the rules that do the content negotiation on a plain HTTP server:
+an nginx configuration (a ``map`` on ``Accept``, ``Vary: Accept``), an Apache ``.htaccess`` and the
+w3id.org redirect rules. The ``Accept`` rules are regular expressions derived from the format registry:
+the first media range in ``Accept`` that names a representation we have (or a wildcard) decides; a range
+with ``q=0`` is skipped. That is our negotiation whenever the client lists its types in order of
+preference (browsers, curl, SPARQLWrapper, rdflib, Jena); a header that puts a lower q-value first
+(``text/turtle;q=0.4, application/ld+json;q=0.5``) gets its first type from the static server, its
+preferred one from ``refmetiers serve`` (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from .. import formats
+from ..config import Settings
+from ..errors import ConfigError
+from ..store import label_index, select
+
+MARKER = ".refmetiers-site"
+# The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
+DYNAMIC_ROUTES = ("/sparql", "/search", "/compare", "/docs", "/openapi.json", "/healthz", "/readyz", "/releases",
+                  "/changes")
+RESOURCE_ROOTS = ("id/", "scheme/")
+RESOURCE_FIXED = ("def", "dataset")
+# How long a cache may keep an answer; the same values as the app's (web/resources.py, web/dumps.py).
+RESOURCE_MAX_AGE = 300
+DUMP_MAX_AGE = 3600
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """How the generated server configuration is set up."""
+
+    listen: str = "8080"
+    server_name: str = "_"
+    upstreams: tuple[str, ...] = ()  # `refmetiers serve` replicas (URLs) answering the dynamic routes
+    cache: bool = False  # nginx proxy_cache in front of the upstreams (SPARQL GET answers are cacheable)
+    public_url: str | None = None  # where the site is published: the target of the w3id.org redirects
+
+
+@dataclass
+class SiteResult:
+    out: Path
+    resources: int = 0
+    files: int = 0
+    bytes: int = 0
+    data_version: str = ""
+    written: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# Accept negotiation as regular expressions (PCRE for nginx and Apache; Python's re reads them alike).
+# --------------------------------------------------------------------------------------------------
+
+def _alternatives(media_types: list[str]) -> str:
+    return "|".join(t.replace("+", "\\+").replace(".", "\\.").replace("*", "\\*") for t in media_types)
+
+
+def _entry(media_types: list[str]) -> str:
+    """One media range of ``Accept`` naming one of ``media_types``, with parameters but no ``q=0``."""
+    return (r"\s*(?:" + _alternatives(media_types) + r")\s*"
+            r"(?:;(?![^,]*q\s*=\s*0(?:\.0*)?\s*(?:[;,]|$))[^,]*)?(?:,|$)")
+
+
+def accept_patterns(offered: tuple[formats.Format, ...]) -> dict[str, str]:
+    """For each offered format's extension, the regular expression of the ``Accept`` headers that choose it.
+
+    The first media range naming something we offer (or ``*/*``, ``type/*``) decides; other ranges
+    before it are skipped. A wildcard goes to the first offered format it covers, as ``formats.negotiate``
+    does on a tie. The expressions never overlap; a header none matches gets 406.
+    """
+    by_format: dict[str, list[str]] = {f.extension: list(f.all_media_types) for f in offered}
+    for wildcard in ("*/*", *sorted({t.split("/")[0] + "/*" for f in offered for t in f.all_media_types})):
+        main = wildcard.split("/")[0]
+        covering = [f for f in offered if any(main in ("*", t.split("/")[0]) for t in f.all_media_types)]
+        by_format[covering[0].extension].append(wildcard)
+    every = [t for types in by_format.values() for t in types]
+    skip = r"^(?:(?!" + _entry(every) + r")[^,]*,)*"
+    return {ext: skip + _entry(types) for ext, types in by_format.items()}
+
+
+def choose_extension(accept: str | None, offered: tuple[formats.Format, ...]) -> str | None:
+    """What the generated rules choose for ``accept`` (for tests and docs): an extension, or ``None`` (406)."""
+    import re
+
+    if not accept:
+        return offered[0].extension
+    for ext, pattern in accept_patterns(offered).items():
+        if re.search(pattern, accept, re.IGNORECASE):
+            return ext
+    return None
+
+
+def format_parameter_values(offered: tuple[formats.Format, ...]) -> dict[str, str]:
+    """The ``?format=`` values the app takes (short name, extension, media types), percent-encoded too."""
+    values: dict[str, str] = {}
+    for fmt in offered:
+        for value in (fmt.name, fmt.extension, *fmt.all_media_types):
+            values[value.lower()] = fmt.extension
+            values[quote(value, safe="").lower()] = fmt.extension
+    return values
+
+
+# --------------------------------------------------------------------------------------------------
+# The tree.
+# --------------------------------------------------------------------------------------------------
+
+RESOURCES_QUERY = """SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "%s")) }"""
+
+
+def resource_paths(store, base: str) -> list[str]:
+    """The paths (under ``base``) of every resource the app dereferences: /id/…, /scheme/…, /def, /dataset."""
+    paths = set()
+    for row in select(store, RESOURCES_QUERY % base):
+        rest = row["s"].value[len(base):]
+        if "#" in rest or "?" in rest:
+            continue
+        if rest in RESOURCE_FIXED or (rest.startswith(RESOURCE_ROOTS) and rest.split("/", 1)[1]
+                                      and not rest.endswith("/") and ".." not in rest.split("/")):
+            paths.add(rest)
+    return sorted(paths)
+
+
+class _Writer:
+    """Writes the files of the tree with a modification time keyed on the data release and the format.
+
+    nginx and Apache derive their ``ETag`` from the modification time and size: a release-keyed time makes
+    the tag change with the data, and a different time per format keeps the representations of one IRI apart.
+    """
+
+    def __init__(self, root: Path, data_version: str, result: SiteResult):
+        self.root = root
+        self.epoch = 1_500_000_000 + int(data_version[:7] or "0", 16)
+        self.result = result
+
+    def write(self, relative: str, body: bytes, slot: int = 0) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        os.utime(path, (self.epoch + slot, self.epoch + slot))
+        self.result.files += 1
+        self.result.bytes += len(body)
+
+    def copy(self, source: Path, relative: str) -> None:
+        self.write(relative, source.read_bytes())
+
+
+async def _get(client, path: str, accept: str | None = None, params: dict | None = None) -> bytes:
+    response = await client.get(path, headers={"Accept": accept} if accept else {}, params=params)
+    if response.status_code != 200:
+        raise ConfigError(f"{path}: the application answered {response.status_code} while writing the site: "
+                          f"{response.text[:300]}")
+    return response.content
+
+
+def write_site(settings: Settings, out: Path, options: SiteOptions | None = None) -> SiteResult:
+    """Write the static publication of ``settings.dist`` to ``out`` (replaced as a whole, atomically).
+
+    Raises:
+        ConfigError: ``out`` is a folder that is not a previous site (it is never overwritten), or the
+            build is missing.
+    """
+    import asyncio
+
+    options = options or SiteOptions()
+    out = Path(out).absolute()
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise ConfigError(f"{out}: exists and is not a site written by `refmetiers site`; "
+                          "choose an empty or new folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the tree from the web server's user
+    result = SiteResult(out)
+    try:
+        asyncio.run(_write_tree(settings, staging, result))
+        from .dumps import LISTING, VOID_OFFER
+        from .resources import OFFERED
+
+        server = staging / "server"
+        server.mkdir()
+        (server / "nginx.conf").write_text(nginx_config(out, options, OFFERED, VOID_OFFER, LISTING)
+                                           .replace("{version}", result.data_version), encoding="utf-8")
+        (server / "nginx-standalone.conf").write_text(NGINX_STANDALONE, encoding="utf-8")
+        (staging / ".htaccess").write_text(htaccess(options, OFFERED, VOID_OFFER, LISTING), encoding="utf-8")
+        if options.public_url:
+            (server / "w3id.htaccess").write_text(w3id_htaccess(settings.base_iri, options.public_url),
+                                                  encoding="utf-8")
+        (staging / MARKER).write_text(json.dumps({"data_version": result.data_version,
+                                                  "resources": result.resources}) + "\n", encoding="utf-8")
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return result
+
+
+async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> None:
+    """Ask the web application, in process, for every representation, and write each to ``staging``."""
+    import httpx
+
+    from .. import query_service as qs
+    from . import create_app
+    from .dumps import LISTING, VOID_OFFER
+    from .resources import OFFERED
+
+    app = create_app(settings, limits=qs.Limits(workers=1))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://site.invalid") as client:
+            context = app.state.ctx
+            result.data_version = context.version
+            writer = _Writer(staging, context.version, result)
+            paths = resource_paths(context.store, settings.base_iri)
+            result.resources = len(paths)
+            for path in paths:
+                url = "/" + quote(path, safe="/")
+                for slot, fmt in enumerate(OFFERED):
+                    writer.write(f"{path}.{fmt.extension}", await _get(client, url, params={"format": fmt.name}),
+                                 slot)
+            for slot, fmt in enumerate(VOID_OFFER):
+                writer.write(f".well-known/void.{fmt.extension}",
+                             await _get(client, "/.well-known/void", params={"format": fmt.name}), slot)
+            for slot, fmt in enumerate(LISTING):
+                writer.write(f"dumps/index.{fmt.extension}",
+                             await _get(client, "/dumps/", params={"format": fmt.name}), slot)
+            for name, entry in sorted(context.dumps.items()):
+                writer.copy(entry.path, f"dumps/{name}")
+            writer.write("index.html", await _get(client, "/", accept="text/html"))
+            writer.write("static/style.css", await _get(client, "/static/style.css"))
+            writer.write("search-index.json", search_index(context.store, settings.base_iri))
+            for status, body in _error_bodies().items():
+                writer.write(f".errors/{status}.json", json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` by ``staging`` with two renames; a server reading ``out`` sees the old or the new tree."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}-old-{os.getpid()}")
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def search_index(store, base: str) -> bytes:
+    """The label index as JSON for a page script: one entry per label, with its normalised search key."""
+    from .common import local_href
+
+    entries = sorted(label_index(store), key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
+    body = {"own": base + "id/",
+            "fields": ["iri", "href", "label", "lang", "preferred", "key"],
+            "labels": [[e.iri, local_href(e.iri, base), e.label, e.lang, e.preferred, e.key] for e in entries]}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# Server configuration.
+# --------------------------------------------------------------------------------------------------
+
+def _error_bodies() -> dict[int, dict]:
+    return {
+        400: {"status": 400, "error": "BadRequest",
+              "message": "format: not served here; choose one of ttl, html, jsonld, nt, rdf"},
+        404: {"status": 404, "error": "NotFound", "message": "no such resource in this dataset"},
+        406: {"status": 406, "error": "NotAcceptable",
+              "message": "none of the media types in Accept is served here"},
+    }
+
+
+def _types_block(offered_sets) -> str:
+    lines = {}
+    for offered in offered_sets:
+        for fmt in offered:
+            lines[fmt.extension] = fmt.media_type
+    lines.update({"html": "text/html", "css": "text/css", "json": "application/json", "gz": formats.GZIP_MEDIA_TYPE,
+                  "trig": formats.TRIG.media_type, "nq": formats.NQUADS.media_type})
+    return "\n".join(f"        {media} {ext};" for ext, media in sorted(lines.items()))
+
+
+def _charset_types() -> str:
+    return " ".join(sorted({"text/plain"} | {f.media_type for f in formats.FORMATS
+                            if f.media_type.startswith("text/") or f.media_type == "application/n-triples"}))
+
+
+def _nginx_map(variable: str, source: str, patterns: dict[str, str], empty: str) -> str:
+    lines = [f"map {source} {variable} {{", '    default "";', f'    "" {empty};']
+    lines += [f'    "~*{pattern}" {ext};' for ext, pattern in patterns.items()]
+    return "\n".join(lines + ["}"])
+
+
+def _nginx_format_map(variable: str, values: dict[str, str]) -> str:
+    lines = [f"map $arg_format {variable} {{", "    default bad;", '    "" "";']
+    lines += [f'    "{value}" {ext};' for value, ext in sorted(values.items())]
+    return "\n".join(lines + ["}"])
+
+
+def _nginx_link_map(variable: str, source: str, offered: tuple[formats.Format, ...]) -> str:
+    lines = [f"map {source} {variable} {{", '    default "";']
+    for fmt in offered:
+        others = ", ".join(f'<$rm_path?format={o.name}>; rel=\\"alternate\\"; type=\\"{o.media_type}\\"'
+                           for o in offered if o is not fmt)
+        lines.append(f'    {fmt.extension} "{others}";')
+    return "\n".join(lines + ["}"])
+
+
+def _nginx_upstream(options: SiteOptions) -> tuple[str, str]:
+    """The ``upstream`` (and cache) of the replicas, and the location that proxies the dynamic routes to them."""
+    from urllib.parse import urlsplit
+
+    if not options.upstreams:
+        return "", ""
+    servers = []
+    for url in options.upstreams:
+        parts = urlsplit(url if "//" in url else "http://" + url)
+        if not parts.hostname or not parts.port or parts.path not in ("", "/"):
+            raise ConfigError(f"--upstream {url!r}: give http://HOST:PORT of a `refmetiers serve`")
+        servers.append(f"    server {parts.hostname}:{parts.port} max_fails=1 fail_timeout=2s;")
+    upstream = "\n".join(["", "upstream refmetiers_replicas {", *servers, "    keepalive 32;", "}"])
+    cache = ""
+    if options.cache:
+        upstream += ("\nproxy_cache_path cache levels=1:2 keys_zone=refmetiers_cache:10m max_size=1g inactive=10m "
+                     "use_temp_path=off;")
+        cache = """
+        # SPARQL GET answers carry Cache-Control and a release-keyed ETag: repeated queries stop here.
+        proxy_cache refmetiers_cache;
+        proxy_cache_revalidate on;
+        proxy_cache_lock on;
+        proxy_cache_use_stale error timeout updating;
+        add_header X-Cache-Status $upstream_cache_status always;"""
+    routes = "|".join(r.lstrip("/").replace(".", "\\.") for r in DYNAMIC_ROUTES)
+    location = f"""
+    # The dynamic routes go to the replicas. A replica that refuses the connection (stopping, down) is
+    # skipped and the request tried on the next: the endpoint is read-only, so a POSTed query may be retried.
+    # A 503 (a query past its time budget) is not retried: it would cost another replica as much.
+    location ~ ^/({routes})(/|$) {{
+        proxy_pass http://refmetiers_replicas;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_next_upstream error timeout non_idempotent;
+        proxy_next_upstream_tries 3;{cache}
+    }}
+"""
+    return upstream, location
+
+
+def nginx_config(out: Path, options: SiteOptions, offered, void_offer, listing) -> str:
+    """An nginx ``http``-level include: the negotiation maps and one ``server`` serving ``out``.
+
+    ``nginx -c`` needs a main file around it (events, pid, temp paths): ``include`` this one in its
+    ``http`` block, or see docs/deploy.md for a complete example.
+    """
+    groups = {"res": offered, "void": void_offer, "list": listing}
+    maps = []
+    for key, group in groups.items():
+        maps.append(_nginx_map(f"$rm_{key}_accept", "$http_accept", accept_patterns(group), group[0].extension))
+        maps.append(_nginx_format_map(f"$rm_{key}_param", format_parameter_values(group)))
+        maps.append(f"map $rm_{key}_param $rm_{key} {{\n    default $rm_{key}_param;\n    \"\" $rm_{key}_accept;\n}}")
+    # The path as requested ($uri changes when try_files picks the file), for the Link header.
+    maps.append('map $request_uri $rm_path {\n    default $uri;\n    "~^(?<rm_p>[^?]*)" $rm_p;\n}')
+    maps.append(_nginx_link_map("$rm_res_link", "$rm_res", offered))
+    root = str(out)
+
+    def negotiated(key: str, file_prefix: str, max_age: int) -> str:
+        return f"""        if (!-f {file_prefix}.{groups[key][0].extension}) {{ return 404; }}
+        if ($rm_{key} = bad) {{ return 400; }}
+        if ($rm_{key} = "") {{ return 406; }}
+        add_header Vary Accept always;
+        add_header Cache-Control "public, max-age={max_age}";
+        try_files {file_prefix.replace("$document_root", "")}.$rm_{key} =404;"""
+
+    upstream, proxied = _nginx_upstream(options)
+    errors = "\n".join(f"    error_page {status} /.errors/{status}.json;" for status in _error_bodies())
+    return f"""# Generated by `refmetiers site` (data version {{version}}); regenerate rather than edit.
+# Include it in nginx's http {{ }} block. The static tree is {root}.
+
+{chr(10).join(maps)}
+{upstream}
+server {{
+    listen {options.listen};
+    server_name {options.server_name};
+    root {root};
+    charset utf-8;
+    charset_types {_charset_types()};
+    types {{
+{_types_block([offered, void_offer, listing])}
+    }}
+    default_type application/octet-stream;
+    absolute_redirect off;
+{errors}
+
+    location ^~ /.errors/ {{
+        internal;
+        default_type application/json;
+        types {{ }}
+        add_header Vary Accept always;
+    }}
+    location = /.refmetiers-site {{ return 404; }}
+    location ^~ /server/ {{ return 404; }}
+
+    # Every IRI we publish: one file per representation, chosen by ?format= or Accept.
+    location ~ ^/(id|scheme)/ {{
+{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
+        add_header Link $rm_res_link;
+    }}
+    location ~ ^/(def|dataset)$ {{
+{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
+        add_header Link $rm_res_link;
+    }}
+    location ~ ^/(def|dataset)/$ {{ return 307 /$1; }}
+    location = /.well-known/void {{
+{negotiated("void", "$document_root/.well-known/void", RESOURCE_MAX_AGE)}
+    }}
+    location = /dumps {{ return 308 /dumps/; }}
+    location = /dumps/ {{
+        types {{ text/html html; application/json {listing[-1].extension}; }}
+{negotiated("list", "$document_root/dumps/index", RESOURCE_MAX_AGE)}
+    }}
+    location ^~ /dumps/ {{
+        add_header Cache-Control "public, max-age={DUMP_MAX_AGE}";
+        location ~ \\.gz$ {{
+            add_header Cache-Control "public, max-age={DUMP_MAX_AGE}";
+            add_header Content-Disposition "attachment";
+        }}
+        location = /dumps/SHA256SUMS {{
+            default_type text/plain;
+            types {{ }}
+            add_header Cache-Control "public, max-age={DUMP_MAX_AGE}";
+        }}
+        location ~ /dumps/index\\. {{ return 404; }}
+    }}
+    location = / {{
+        try_files /index.html =404;
+    }}
+    location = /search-index.json {{
+        add_header Cache-Control "public, max-age={RESOURCE_MAX_AGE}";
+        add_header Access-Control-Allow-Origin *;
+    }}
+    location ^~ /static/ {{ }}
+{proxied}
+    location / {{ return 404; }}
+}}
+"""
+
+
+NGINX_STANDALONE = """# A complete nginx main file around nginx.conf, for a quick start or a test:
+#   nginx -p OUT/server -c nginx-standalone.conf          (add -g 'user root;' when root serves a private folder)
+# Paths are relative to the -p prefix; nginx writes its pid, log and temporary files there.
+daemon off;
+worker_processes auto;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 10000;
+    client_body_temp_path tmp-body;
+    proxy_temp_path tmp-proxy;
+    fastcgi_temp_path tmp-fastcgi;
+    uwsgi_temp_path tmp-uwsgi;
+    scgi_temp_path tmp-scgi;
+    include nginx.conf;
+}
+"""
+
+
+def _apache_conditions(pattern: str) -> str:
+    return f'RewriteCond "%{{HTTP_ACCEPT}}" "{pattern}" [NC]'
+
+
+def htaccess(options: SiteOptions, offered, void_offer, listing) -> str:
+    """Apache rules (mod_rewrite, mod_headers, mod_mime) for the same tree, at the site's root folder."""
+    lines = [
+        "# Generated by `refmetiers site`; regenerate rather than edit. Needs AllowOverride FileInfo and",
+        "# mod_rewrite, mod_headers, mod_mime. The same negotiation as server/nginx.conf.",
+        "Options -MultiViews -Indexes",
+        "AddDefaultCharset utf-8",
+    ]
+    mimes: dict[str, str] = {}
+    for group in (offered, void_offer, listing):
+        for fmt in group:
+            mimes[fmt.extension] = fmt.media_type
+    mimes.update({"gz": formats.GZIP_MEDIA_TYPE, "trig": formats.TRIG.media_type, "nq": formats.NQUADS.media_type})
+    lines += [f"AddType {media} .{ext}" for ext, media in sorted(mimes.items())]
+    lines += [f"AddCharset utf-8 .{ext}" for ext, media in sorted(mimes.items())
+              if media.startswith("text/") or media == "application/n-triples"]
+    lines += [
+        '<Files "SHA256SUMS">', "    ForceType text/plain", "</Files>",
+        '<FilesMatch "\\.gz$">', "    Header set Content-Disposition attachment", "</FilesMatch>",
+        "ErrorDocument 404 /.errors/404.json",
+        "ErrorDocument 406 /.errors/406.json",
+        "ErrorDocument 400 /.errors/400.json",
+        "RewriteEngine on",
+        "RewriteRule ^(server/|\\.refmetiers-site$) - [R=404,L]",
+        "RewriteRule ^dumps$ /dumps/ [R=308,L]",
+    ]
+    groups = [("(?:id|scheme)/.+|def|dataset", offered, ""), ("\\.well-known/void", void_offer, ""),
+              ("dumps/", listing, "index")]
+    for path_pattern, group, suffix in groups:
+        target = "$1" + suffix if suffix else "$1"
+        values = format_parameter_values(group)
+        for ext in {f.extension for f in group}:
+            names = "|".join(sorted(_apache_quote(v) for v, e in values.items() if e == ext))
+            lines += [f'RewriteCond "%{{QUERY_STRING}}" "(?:^|&)format=(?:{names})(?:&|$)" [NC]',
+                      f"RewriteCond %{{DOCUMENT_ROOT}}/{'$1' if not suffix else '$1' + suffix}.{ext} -f",
+                      f"RewriteRule ^({path_pattern})$ /{target}.{ext} [END,E=RM_NEGOTIATED:1]"]
+        lines += ['RewriteCond "%{QUERY_STRING}" "(?:^|&)format=[^&]" [NC]',
+                  f"RewriteRule ^({path_pattern})$ - [R=400,L]"]
+        for ext, pattern in accept_patterns(group).items():
+            condition = f'RewriteCond "%{{HTTP_ACCEPT}}" "{pattern}" [NC,OR]'
+            empty = 'RewriteCond "%{HTTP_ACCEPT}" "^$"' if ext == group[0].extension else None
+            lines += [condition if empty else condition.replace(",OR]", "]")]
+            if empty:
+                lines.append(empty)
+            lines += [f"RewriteCond %{{DOCUMENT_ROOT}}/$1{suffix}.{ext} -f",
+                      f"RewriteRule ^({path_pattern})$ /$1{suffix}.{ext} [END,E=RM_NEGOTIATED:1]"]
+        lines += [f"RewriteCond %{{DOCUMENT_ROOT}}/$1{suffix}.{group[0].extension} -f",
+                  f"RewriteRule ^({path_pattern})$ - [R=406,L]"]
+    lines += [
+        'Header merge Vary Accept "expr=-n reqenv(\'REDIRECT_RM_NEGOTIATED\')"',
+        f'Header set Cache-Control "public, max-age={RESOURCE_MAX_AGE}" "expr=-n reqenv(\'REDIRECT_RM_NEGOTIATED\')"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _apache_quote(value: str) -> str:
+    return value.replace("+", "\\+").replace(".", "\\.").replace("%", "%")
+
+
+def w3id_htaccess(base: str, public_url: str) -> str:
+    """The rules to submit to github.com/perma-id/w3id.org as ``refmetiers/.htaccess``.
+
+    Every path under the persistent base goes to the same path on the host, with the query string; the
+    client's ``Accept`` travels with the redirect, so the host negotiates. 303 (see other) for the
+    IRIs of things, 307 for /sparql so that a POSTed query stays a POST.
+    """
+    target = public_url.rstrip("/") + "/"
+    return f"""# w3id.org rules for {base} (generated by `refmetiers site --public-url {public_url}`).
+# Submit as refmetiers/.htaccess to https://github.com/perma-id/w3id.org
+Options +FollowSymLinks
+RewriteEngine on
+RewriteRule ^sparql$ {target}sparql [R=307,L]
+RewriteRule ^$ {target} [R=302,L]
+RewriteRule ^(.*)$ {target}$1 [R=303,L]
+"""
