@@ -346,21 +346,51 @@ def compute(old_graphs: dict[str, Graph], new_graphs: dict[str, Graph], base: st
             for item in sorted(items_before - items_after, key=str):
                 add(Change("EdgeDeletion", "sheet-item-removed", s, str(predicate), old=Value.of(item)))
 
-        old_other = {(p, o) for p, o in before.predicate_objects(subject) if p not in _HANDLED}
-        new_other = {(p, o) for p, o in after.predicate_objects(subject) if p not in _HANDLED}
-        for other_predicate, other in sorted(new_other - old_other, key=str):
-            kind = "EdgeCreation" if isinstance(other, URIRef) else "NodeAnnotationChange"
-            add(Change(kind, "other", s, str(other_predicate), new=Value.of(other),
-                       language=other.language if isinstance(other, Literal) else None))
-        for other_predicate, other in sorted(old_other - new_other, key=str):
-            kind = "EdgeDeletion" if isinstance(other, URIRef) else "NodeAnnotationChange"
-            add(Change(kind, "other", s, str(other_predicate), old=Value.of(other),
-                       language=other.language if isinstance(other, Literal) else None))
+        old_other: set[tuple[Node, Node]] = {(p, o) for p, o in before.predicate_objects(subject) if p not in _HANDLED}
+        new_other: set[tuple[Node, Node]] = {(p, o) for p, o in after.predicate_objects(subject) if p not in _HANDLED}
+        gone = sorted(old_other - new_other, key=_pair_key)
+        came = sorted(new_other - old_other, key=_pair_key)
+        changes.extend(_other_changes(s, gone, came))
 
     changes += _link_changes(before, after, base)
     mentioned = {c.subject for c in changes} | {v.text for c in changes for v in (c.old, c.new) if v and v.is_iri}
     labels = _labels(after, before, mentioned, new_graphs, old_graphs)
     return ChangeSet(old, new, sorted(changes, key=Change.sort_key), labels)
+
+
+def _pair_key(pair: tuple[Node, Node]) -> tuple[str, str]:
+    return str(pair[0]), str(pair[1])
+
+
+def _other_changes(subject: str, gone: list[tuple[Node, Node]], came: list[tuple[Node, Node]]) -> list[Change]:
+    """Statements outside the steps above: a text replaced in one language is one change (old → new)."""
+    def text_key(pair: tuple[Node, Node]) -> tuple[str, str] | None:
+        predicate, value = pair
+        return (str(predicate), value.language or "") if isinstance(value, Literal) else None
+
+    gone_by: dict[tuple[str, str] | None, list[tuple[Node, Node]]] = defaultdict(list)
+    came_by: dict[tuple[str, str] | None, list[tuple[Node, Node]]] = defaultdict(list)
+    for pair in gone:
+        gone_by[text_key(pair)].append(pair)
+    for pair in came:
+        came_by[text_key(pair)].append(pair)
+    result = []
+    for key in sorted(set(gone_by) | set(came_by), key=str):
+        olds, news = gone_by.get(key, []), came_by.get(key, [])
+        if key is not None and len(olds) == 1 and len(news) == 1:
+            (predicate, old), (_, new) = olds[0], news[0]
+            result.append(Change("NodeAnnotationChange", "other", subject, str(predicate), old=Value.of(old),
+                                 new=Value.of(new), language=key[1] or None))
+            continue
+        for predicate, value in news:
+            kind = "EdgeCreation" if key is None else "NodeAnnotationChange"
+            result.append(Change(kind, "other", subject, str(predicate), new=Value.of(value),
+                                 language=value.language if isinstance(value, Literal) else None))
+        for predicate, value in olds:
+            kind = "EdgeDeletion" if key is None else "NodeAnnotationChange"
+            result.append(Change(kind, "other", subject, str(predicate), old=Value.of(value),
+                                 language=value.language if isinstance(value, Literal) else None))
+    return result
 
 
 def _link_changes(before: Graph, after: Graph, base: str) -> list[Change]:
