@@ -348,9 +348,9 @@ def compute(old_graphs: dict[str, Graph], new_graphs: dict[str, Graph], base: st
 
         old_other: set[tuple[Node, Node]] = {(p, o) for p, o in before.predicate_objects(subject) if p not in _HANDLED}
         new_other: set[tuple[Node, Node]] = {(p, o) for p, o in after.predicate_objects(subject) if p not in _HANDLED}
-        gone = sorted(old_other - new_other, key=_pair_key)
-        came = sorted(new_other - old_other, key=_pair_key)
-        changes.extend(_other_changes(s, gone, came))
+        removed = sorted(old_other - new_other, key=_pair_key)
+        added = sorted(new_other - old_other, key=_pair_key)
+        changes.extend(_other_changes(s, removed, added))
 
     changes += _link_changes(before, after, base)
     mentioned = {c.subject for c in changes} | {v.text for c in changes for v in (c.old, c.new) if v and v.is_iri}
