@@ -106,3 +106,28 @@ def test_changes_route_serves_the_published_diff_as_json_rdf_and_html(client, ro
 def test_unknown_releases_files_and_diffs_are_404_with_a_hint(client, path, needle):
     response = client.get(path, headers={"Accept": "application/json"})
     assert response.status_code == 404 and needle in response.text
+
+
+def test_real_clients_follow_the_version_iris_of_a_running_server(root):
+    """`refmetiers serve` on loopback: rdflib dereferences /def/X.Y.Z and /dataset/X.Y.Z with its own Accept
+    header, and SPARQLWrapper finds the change set in the endpoint."""
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    from fixtures.web.support import Server
+
+    server = Server(root)
+    try:
+        server.wait_ready()
+        ontology = rdflib.Graph().parse(f"{server.url}/def/0.1.0")
+        assert (rdflib.URIRef(BASE + "def"), OWL.versionIRI, rdflib.URIRef(BASE + "def/0.1.0")) in ontology
+        description = rdflib.Graph().parse(f"{server.url}/dataset/0.2.0")
+        assert str(description.value(rdflib.URIRef(BASE + "dataset/0.2.0"), DCAT.version)) == "0.2.0"
+        client = SPARQLWrapper(f"{server.url}/sparql")
+        client.setQuery("PREFIX kgcl: <http://w3id.org/kgcl/> SELECT ?text WHERE { GRAPH "
+                        f"<{BASE}graph/changes> {{ ?c a kgcl:NodeRename ; kgcl:change_description ?text }} }}")
+        client.setReturnFormat(JSON)
+        rows = client.query().convert()["results"]["bindings"]
+        assert [row["text"]["value"] for row in rows] == [
+            "rename rmid:job/alpha from 'Administrateur alpha'@fr to 'Administrateur alpha et oméga'@fr"]
+    finally:
+        server.stop()
