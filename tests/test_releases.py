@@ -333,3 +333,12 @@ def test_deprecation_is_no_breach():
     old = _graphs((a1, RDF.type, RM.Activity))
     new = _graphs((a1, RDF.type, RM.Activity), (a1, OWL.deprecated, Literal(True)))
     assert releases.continuity_breaches(old, new, BASE) == []
+
+
+def test_last_published_iris_are_those_of_the_newest_release(released):
+    version, iris = releases.last_published_iris(released / "releases", BASE)
+    assert version == "0.2.0"
+    assert {URIRef(ID + "activity/A002"), URIRef(ID + "activity/A004"), URIRef(ID + "job/alpha"),
+            URIRef(BASE + "def"), URIRef(BASE + "dataset")} <= iris
+    assert not any(str(iri).startswith("http://data.europa.eu/") for iri in iris)
+    assert releases.last_published_iris(released / "nothing-here", BASE) == (None, set())

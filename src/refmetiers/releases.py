@@ -375,3 +375,14 @@ def catalogue(releases_dir: Path, base: str) -> list[CutRelease]:
             counts = json.loads(changes_file.read_text(encoding="utf-8")).get("counts", {})
         found.append(CutRelease(version, issued, cut[index - 1] if index else None, counts, folder))
     return list(reversed(found))
+
+
+def last_published_iris(releases_dir: Path, base: str) -> tuple[str | None, set[URIRef]]:
+    """The last release cut and the IRIs it published (none before the first release).
+
+    For checks that compare the sources with what is already out (``refmetiers validate``, ``release``).
+    """
+    version = latest(releases_dir)
+    if version is None:
+        return None, set()
+    return version, published_iris(release_graphs(releases_dir, version, base), base)
