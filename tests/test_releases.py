@@ -124,6 +124,10 @@ def test_the_diff_lists_exactly_the_known_changes(released):
     rename = next(c for c in body["changes"] if c["type"] == "NodeRename")
     assert rename["language"] == "fr" and rename["kgcl"] == (
         "rename rmid:job/alpha from 'Administrateur alpha'@fr to 'Administrateur alpha et oméga'@fr")
+    link = next(c for c in body["changes"] if c["type"] == "MappingPredicateChange")
+    assert link["target"] == "http://data.europa.eu/esco/occupation/00000000-0000-0000-0000-00000000aaaa"
+    assert link["kgcl"] == ("change relationship between rmid:job/alpha and esco-occupation:00000000-0000-0000-0000-"
+                            "00000000aaaa from skos:closeMatch to skos:exactMatch")
     assert body["links_by_vocabulary"] == {"esco-occupation": {"link-predicate-changed": 1},
                                            "isco": {"link-removed": 1}, "rome": {"link-added": 1}}
 

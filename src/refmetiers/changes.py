@@ -129,6 +129,7 @@ class Change:
     language: str | None = None
     vocabulary: str | None = None  # of a link's target
     replacement: str | None = None  # of a deprecated concept
+    target: str | None = None  # of a link whose predicate changed
 
     @property
     def key(self) -> str:
@@ -201,8 +202,7 @@ class Change:
 
     @property
     def vocabulary_object(self) -> str:
-        # A predicate change is about the edge subject → target; the target rides in `replacement`.
-        return curie(self.replacement or "")
+        return curie(self.target or "")
 
 
 @dataclass
@@ -414,7 +414,7 @@ def _link_changes(before: Graph, after: Graph, base: str) -> list[Change]:
         if was and now:
             changes.append(Change("MappingPredicateChange", "link-predicate-changed", str(subject),
                                   str(sorted(now)[0]), old=Value.of(sorted(was)[0]), new=Value.of(sorted(now)[0]),
-                                  vocabulary=vocab, replacement=str(target)))
+                                  vocabulary=vocab, target=str(target)))
         elif now:
             for predicate in sorted(now):
                 changes.append(Change("NewMapping", "link-added", str(subject), str(predicate),
@@ -465,7 +465,8 @@ def to_json(change_set: ChangeSet, base: str) -> str:
             "subject": change.subject, "subject_label": change_set.label(change.subject),
             "property": change.predicate, "language": change.language,
             "old": value(change.old), "new": value(change.new),
-            "vocabulary": change.vocabulary, "replacement": change.replacement, "kgcl": change.text(),
+            "vocabulary": change.vocabulary, "replacement": change.replacement, "target": change.target,
+            "kgcl": change.text(),
         } for change in change_set.changes],
     }
     return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
@@ -536,8 +537,8 @@ def to_graph(change_set: ChangeSet, base: str) -> Graph:
             graph.add((node, KGCL.language, Literal(change.language)))
         if change.replacement and change.type.startswith("NodeObsoletion"):
             graph.add((node, KGCL.has_direct_replacement, URIRef(change.replacement)))
-        if change.type == "MappingPredicateChange" and change.replacement:
-            graph.add((node, KGCL.object, URIRef(change.replacement)))
+        if change.target:
+            graph.add((node, KGCL.object, URIRef(change.target)))
         graph.add((node, KGCL.change_description, Literal(change.text())))
         graph.add((node, RM.changeCategory, Literal(change.category)))
         if change.vocabulary:
@@ -556,6 +557,7 @@ def from_json(text: str) -> ChangeSet:
         return None if v is None else Value(v["text"], v.get("is_iri", False), v.get("language"), v.get("datatype"))
 
     changes = [Change(c["type"], c["category"], c["subject"], c["property"], value(c["old"]), value(c["new"]),
-                      c.get("language"), c.get("vocabulary"), c.get("replacement")) for c in body["changes"]]
+                      c.get("language"), c.get("vocabulary"), c.get("replacement"), c.get("target"))
+               for c in body["changes"]]
     labels = {c["subject"]: {"fr": c["subject_label"]} for c in body["changes"] if c.get("subject_label")}
     return ChangeSet(body["from"], body["to"], changes, labels, body.get("issued"))
