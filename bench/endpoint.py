@@ -133,7 +133,8 @@ class Dataset:
 
 def query_mix(store: ox.Store, dataset: Dataset, per_kind: int = 8, seed: int = 11) -> None:
     """The mix, with IRIs and labels sampled from the data: label lookup, a job's skills with labels,
-    the jobs sharing most skills with a job (aggregate), an ASK, and a CONSTRUCT of a job's triples."""
+    the jobs sharing most skills with a job (aggregate), an ASK, a CONSTRUCT of a job's triples, and a large
+    answer (2,000 triples as SPARQL JSON, over 100 KB: replies that cross the worker pipe in many reads)."""
     rng = random.Random(seed)
     rows = list(store.query(f"SELECT DISTINCT ?j ?l WHERE {{ ?j a <{dataset.job_class}> ; <{dataset.skill_property}> ?s ; "
                             f"<{SKOS}prefLabel> ?l FILTER(lang(?l) = 'fr') }}", use_default_graph_as_union=True))
@@ -150,6 +151,7 @@ def query_mix(store: ox.Store, dataset: Dataset, per_kind: int = 8, seed: int = 
                        "GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT 10", JSON_RESULTS),
             ("ask", f"ASK {{ <{job}> {prop} ?s }}", JSON_RESULTS),
             ("construct", f"CONSTRUCT {{ <{job}> ?p ?o }} WHERE {{ <{job}> ?p ?o }}", "text/turtle"),
+            ("large", f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} OFFSET {rng.randrange(0, 1000)} LIMIT 2000", JSON_RESULTS),
         ]
 
 
@@ -164,8 +166,9 @@ class Cell:
     concurrency: int
     latencies: list[float]
     seconds: float
-    errors: int = 0
+    errors: int = 0  # any answer but 200 (or no answer)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def throughput(self) -> float:
@@ -240,6 +243,8 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
                     cell.by_kind.setdefault(kind if not path_only else "floor", []).append(elapsed)
                 else:
                     cell.errors += 1
+                    key = kind if not path_only else "floor"
+                    cell.errors_by_kind[key] = cell.errors_by_kind.get(key, 0) + 1
         connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -390,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps([{
             "dataset": c.dataset, "system": c.system, "concurrency": c.concurrency, "requests": len(c.latencies),
             "errors": c.errors, "throughput": c.throughput, "p50_ms": c.pct(0.5), "p99_ms": c.pct(0.99),
-            "p50_ms_by_kind": {k: c.pct(0.5, v) for k, v in c.by_kind.items()}} for c in cells], indent=1))
+            "p50_ms_by_kind": {k: c.pct(0.5, v) for k, v in c.by_kind.items()},
+            "answers_by_kind": {k: len(v) for k, v in c.by_kind.items()}, "errors_by_kind": c.errors_by_kind}
+            for c in cells], indent=1))
     return 0
 
 
@@ -416,6 +423,12 @@ def render(cells: list[Cell], notes: list[str]) -> str:
                          f"{ours.pct(0.5) - limit.pct(0.5):.2f} ms overall; by query kind: "
                          + ", ".join(f"{k} {v:.2f} ms" for k, v in added.items()))
         for concurrency in sorted({c.concurrency for c in cells}):
+            mine = by.get(("refmetiers serve (HTTP)", concurrency))
+            if mine and mine.seconds:
+                lines.append(f"- {dataset}, concurrency {concurrency}, refmetiers serve by kind (answers/s, p50 ms, "
+                             "errors): " + ", ".join(
+                                 f"{k} {len(v) / mine.seconds:.1f}/s {mine.pct(0.5, v):.1f} ms "
+                                 f"{mine.errors_by_kind.get(k, 0)}" for k, v in sorted(mine.by_kind.items())))
             a, b = by.get(("refmetiers serve (HTTP)", concurrency)), by.get(("rdflib-endpoint (HTTP)", concurrency))
             if a and b and b.throughput:
                 lines.append(f"- {dataset}, concurrency {concurrency}: ours / rdflib-endpoint throughput = "

@@ -17,6 +17,14 @@ same way (what the build would compute for each copy, without cross-copy entailm
 Each measurement runs in a fresh child process (peak memory is that process's VmHWM: the parsed
 data plus the validation) and is killed after ``--timeout`` seconds.
 Usage: .venv/bin/python bench/validate.py [--scales 1 10 100] [--timeout 180] [--only ours naive pyrudof]
+
+``--feedback`` measures instead what a contributor waits for, end to end (a fresh `refmetiers
+validate` process: start-up, parse, entailments, shapes, file checks, report), in one run:
+``today`` (the whole repository as of ``--baseline``, the commit the contributor loop issue was
+filed against, with its own code, shapes and data), ``whole`` (the whole repository now) and
+``one file`` (`validate data/jobs/FILE` after an edit of that file). Wall and CPU seconds, median of
+``--repeat`` runs, with the load average, since the machine is shared.
+Usage: .venv/bin/python bench/validate.py --feedback [--repeat 5] [--baseline f939bae]
 """
 
 from __future__ import annotations
@@ -147,13 +155,79 @@ def measure(engine: str, files: dict[str, Path], timeout: float) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def _cli_run(command: list[str], cwd: Path, pythonpath: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds (the child's user + system) and exit code of one CLI run."""
+    import os
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "refmetiers.cli", *command], cwd=cwd, capture_output=True,
+                         env=os.environ | {"PYTHONPATH": str(pythonpath)})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, run.returncode
+
+
+def feedback(repeat: int, baseline: str, job: str) -> int:
+    """What a contributor waits for: today's whole-repository run, the whole repository now, one file now."""
+    import os
+    import statistics
+
+    with tempfile.TemporaryDirectory(prefix="refmetiers-bench-feedback-") as tmp:
+        today = Path(tmp) / "today"
+        today.mkdir()
+        archive = subprocess.run(["git", "archive", baseline, "src", "shapes", "ontology", "data"], cwd=REPO,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(today)], input=archive, check=True)
+        now = Path(tmp) / "now"
+        now.mkdir()
+        for name in ("shapes", "ontology", "data"):
+            subprocess.run(["cp", "-r", str(REPO / name), str(now / name)], check=True)
+        edited = now / "data" / "jobs" / job
+        runs = {
+            "today (whole repository, " + baseline + ")": (["validate", "--root", str(today)], today, today / "src"),
+            "whole repository, now": (["validate", "--root", str(now)], now, REPO / "src"),
+            f"one file, now (data/jobs/{job})": (["validate", "--root", str(now), str(edited)], now, REPO / "src"),
+        }
+        # a last build, so that the published-job check has something to compare with (as on a contributor's machine)
+        subprocess.run([sys.executable, "-m", "refmetiers.cli", "build", "--root", str(now)], cwd=now,
+                       capture_output=True, env=os.environ | {"PYTHONPATH": str(REPO / "src")}, check=True)
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print("| run | wall s (median) | wall s (min–max) | CPU s (median) | exit |")
+        print("|---|---|---|---|---|")
+        medians = {}
+        for name, (command, cwd, pythonpath) in runs.items():
+            walls, cpus, codes = [], [], set()
+            for _ in range(repeat):
+                os.utime(edited)  # the contributor just saved the file
+                wall, cpu, code = _cli_run(command, cwd, pythonpath)
+                walls.append(wall)
+                cpus.append(cpu)
+                codes.add(code)
+            medians[name] = statistics.median(walls)
+            print(f"| {name} | {statistics.median(walls):.2f} | {min(walls):.2f}–{max(walls):.2f} "
+                  f"| {statistics.median(cpus):.2f} | {','.join(map(str, sorted(codes)))} |", flush=True)
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        names = list(medians)
+        print(f"ratios (wall, medians): whole now / today {medians[names[1]] / medians[names[0]]:.2f}; "
+              f"one file / today {medians[names[2]] / medians[names[0]]:.2f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feedback", action="store_true", help="time `refmetiers validate` end to end instead")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (--feedback)")
+    parser.add_argument("--baseline", default="f939bae", help="the commit of today's run (--feedback)")
+    parser.add_argument("--job", default="administrateur-de-base-de-donnees.ttl", help="the edited file (--feedback)")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--timeout", type=float, default=180, help="seconds before a measurement is killed")
     parser.add_argument("--only", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "ASSERTED", "INFERRED", "SHAPES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.feedback:
+        return feedback(args.repeat, args.baseline, args.job)
     if args.child:
         engine, asserted, inferred, shapes = args.child
         print(json.dumps(child(engine, Path(asserted), Path(inferred), Path(shapes))))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The Java and Node clients run under `make test-clients` (which installs them), not in every `make test`.
+collect_ignore = [] if os.environ.get("REFMETIERS_REQUIRE_CLIENTS") == "1" else ["clients"]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # The 41 job type slugs the issue fixed (DESIGN.md §2): IRIs …/id/job/{slug}, never changed.
@@ -43,3 +46,17 @@ def make_root(tmp: Path, data: Path, with_shapes: bool = True) -> Path:
 def fixture_root(tmp_path: Path) -> Path:
     """The build fixture (tests/fixtures/build) as a repository root, without shapes."""
     return make_root(tmp_path, FIXTURES / "build" / "data", with_shapes=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_the_session(tmp_path_factory):
+    """What refmetiers keeps between runs (inference rules) goes to a folder of the test session."""
+    import os
+
+    previous = os.environ.get("REFMETIERS_CACHE_DIR")
+    os.environ["REFMETIERS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("REFMETIERS_CACHE_DIR", None)
+    else:
+        os.environ["REFMETIERS_CACHE_DIR"] = previous

@@ -24,7 +24,7 @@ EXPECTED_FILES = {
     "refmetiers.ttl", "refmetiers.nt", "refmetiers.jsonld", "refmetiers.rdf",
     "refmetiers-reference.ttl", "refmetiers-reference.nt",
     "refmetiers-full.ttl", "refmetiers-full.nt", "refmetiers-full.jsonld",
-    "refmetiers.trig", "refmetiers.nq",
+    "refmetiers.trig", "refmetiers.nq", "refmetiers-crosswalk.csv",
 }
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml", "trig": "trig", "nq": "nquads"}
 
@@ -175,3 +175,22 @@ def test_stats_count_concepts_per_scheme_links_per_job_and_shared_concepts(built
     assert (alpha["main_activities"], alpha["secondary_activities"], alpha["know_how"], alpha["nearby_jobs"]) == (1, 1, 1, 1)
     assert stats.most_shared == [(settings.base_iri + "id/activity/A001", "Former les utilisateurs", 2)]
     assert "Former les utilisateurs" in render_text(stats)
+
+
+def test_a_killed_build_leaves_nothing_behind_after_the_next(tmp_path):
+    """Staging folders of builds killed half-way are removed by the next build; a running build's are kept."""
+    import os
+
+    from refmetiers.dumps import remove_leftovers
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    dead = tmp_path / ".dist-new-999999999-abc"  # no such process
+    old = tmp_path / ".dist-old-999999999-abc"
+    alive = tmp_path / f".dist-new-{os.getppid()}-xyz"  # our parent runs: another build at work
+    unrelated = tmp_path / ".distant-new-1-x"
+    for folder in (dead, old, alive, unrelated):
+        folder.mkdir()
+        (folder / "refmetiers.nq").write_text("", encoding="utf-8")
+    assert sorted(remove_leftovers(dist)) == sorted([dead, old])
+    assert alive.is_dir() and unrelated.is_dir() and not dead.exists() and not old.exists()

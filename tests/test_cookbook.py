@@ -245,3 +245,15 @@ def test_runs_on_the_real_data(real, path):
         assert "boolean" in body or body["results"]["bindings"], f"{path.name} found nothing in the real data"
     else:
         assert len(rdflib.Graph().parse(data=response.content, format="turtle")) > 0
+
+
+def test_compare_jobs_matches_the_compare_page(real):
+    """The cookbook's compare-jobs.rq and /compare answer the same career-mobility question the same way."""
+    rows = run(real, "compare-jobs")
+    source, target = JOB + "administrateur-de-base-de-donnees", JOB + "ingenieur-administrateur-systeme-et-reseaux"
+    body = real.get("/compare", params={"from": source, "to": target}, headers={"Accept": "application/json"}).json()
+    status = {"common": "common", "to_acquire": "to-acquire", "left_behind": "left-behind"}
+    expected = sorted((skill["kind"], status[key], skill["iri"])
+                      for way in ("ours", "esco") for key in status for skill in body[way][key])
+    assert sorted((r["kind"], r["status"], r["skill"]) for r in rows) == expected
+    assert body["ours"]["counts"]["common"] > 0 and body["esco"]["counts"]["common"] > 0

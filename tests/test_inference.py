@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import owlrl
 from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from conftest import REPO
 from refmetiers.build import assemble
 from refmetiers.config import load_settings
 from refmetiers.inference import close_schema, infer, rules_from_schema, skos_axioms
 from refmetiers.namespaces import BASE, RM
-
-from conftest import REPO
 
 EXPECTED = """
 @prefix rm: <https://w3id.org/refmetiers/def#> .
@@ -162,3 +163,18 @@ def test_every_rm_term_the_ontology_uses_is_declared():
     declared = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith(str(RM))}
     used = {o for _, _, o in ontology if isinstance(o, URIRef) and str(o).startswith(str(RM))}
     assert used <= declared, sorted(used - declared)
+
+
+def test_the_rules_read_from_the_cache_are_the_rules_computed(tmp_path):
+    from refmetiers.inference import _rules_of, rules_for
+    from refmetiers.sources import parse_turtle
+
+    ontology = parse_turtle(Path(__file__).resolve().parents[1] / "ontology" / "refmetiers.ttl")
+    computed = rules_for(ontology, tmp_path)
+    (cached,) = tmp_path.glob("rules-*.json")
+    _rules_of.cache_clear()  # the next call reads the file
+    assert rules_for(ontology, tmp_path) == computed
+    assert computed.sub_properties and computed.inverses and computed.transitive
+    cached.write_text("{damaged", encoding="utf-8")
+    _rules_of.cache_clear()
+    assert rules_for(ontology, tmp_path) == computed  # a damaged cache is computed again

@@ -68,7 +68,7 @@ def test_reader_keeps_each_record_as_a_named_node(fixture_graph):
 def test_record_without_record_id_is_named_after_the_set_and_its_ordinal(fixture_graph):
     node = URIRef("https://w3id.org/refmetiers/id/mapping/fixture/2")
     assert (node, SSSOM.mapping_justification, SEMAPV.LexicalMatching) in fixture_graph
-    assert (node, SSSOM.confidence, Literal(0.82, datatype=XSD.double)) in fixture_graph
+    assert (node, SSSOM.similarity_score, Literal(0.82, datatype=XSD.double)) in fixture_graph
 
 
 def test_reader_publishes_no_blank_node(fixture_graph):
@@ -86,8 +86,8 @@ INVALID = [
     ("unknown_predicate", 16, "unknown predicate 'owl:sameAs'"),
     ("bad_curie", 16, "bad CURIE 'not a curie' in column object_id"),
     ("unknown_prefix", 16, "prefix 'esco' is not in the curie_map"),
-    ("bad_confidence", 16, "confidence '1.7' is not a number between 0 and 1"),
-    ("lexical_without_confidence", 16, "semapv:LexicalMatching record needs a confidence"),
+    ("bad_confidence", 16, "similarity_score '1.7' is not a number between 0 and 1"),
+    ("lexical_without_similarity_score", 16, "semapv:LexicalMatching record needs a similarity_score"),
     ("unknown_justification", 16, "unknown mapping_justification 'semapv:Guesswork'"),
     ("bad_yaml", 9, "bad YAML in the metadata block"),
     ("missing_set_id", 1, "no mapping_set_id"),
@@ -130,6 +130,8 @@ def curated_records() -> list[tuple[str, object, object]]:
 def links() -> list[tuple[URIRef, URIRef, URIRef]]:
     triples = []
     for _, m, mapping_set in curated_records():
+        if m.negated:  # a rejected link: recorded, not published
+            continue
         triples.append((mapping_set.expand(m.subject_id), URIRef(str(SKOS) + m.predicate_id.split(":")[1]),
                         mapping_set.expand(m.object_id)))
     return triples
@@ -177,12 +179,15 @@ def test_rome_v2_codes_are_linked_to_their_rome4_fiche_with_a_justification(code
 def test_every_curated_record_has_justification_author_label_and_evidence():
     for name, m, _ in curated_records():
         where = f"{name}:{m.line}"
-        if m.mapping_justification == "semapv:LexicalMatching":  # an accepted suggestion keeps its score
-            assert name == "esco-skills.sssom.tsv" and m.confidence is not None, where
+        if m.mapping_justification == "semapv:LexicalMatching":
+            # an accepted suggestion: the tool and its score, and the curator who accepted it (issue 12)
+            assert name == "esco-skills.sssom.tsv" and m.similarity_score is not None, where
+            assert m.mapping_tool == "refmetiers suggest-links" and m.similarity_measure, where
+            assert m.reviewer_id == ("rmagent:team",) and m.author_id == () and m.confidence is None, where
             assert "Accepted suggestion of refmetiers suggest-links" in m.comment, where
         else:
             assert m.mapping_justification == "semapv:ManualMappingCuration" and m.confidence is None, where
-        assert m.author_id == ("refmetiers:team",), where
+            assert m.similarity_score is None and m.author_id == ("rmagent:team",), where
         assert m.subject_label and m.object_label, where
         assert len(m.comment) > 20, where
 
@@ -410,7 +415,7 @@ def test_coverage_shows_every_job_type_linked_and_every_target_resolved(store):
     for vocabulary in coverage.REQUIRED_FOR_JOBS:
         assert lines[vocabulary].linked["job types"] == 41, vocabulary
     assert lines["ROME 4.0 fiches"].linked["ROME v2 codes"] == 4
-    skills = [m for name, m, _ in curated_records() if name == "esco-skills.sssom.tsv"]
+    skills = [m for name, m, _ in curated_records() if name == "esco-skills.sssom.tsv" and not m.negated]
     assert lines["ESCO skills"].records == len(skills)
     assert lines["ESCO skills"].linked["know-how"] == len({m.subject_id for m in skills if "knowhow/" in m.subject_id})
     assert lines["ESCO skills"].by_justification == {

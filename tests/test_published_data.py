@@ -6,14 +6,23 @@ The build runs once for the module, into a temporary folder (the repository's di
 
 from __future__ import annotations
 
-import pytest
-from conftest import REPO
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+import csv
+import io
+from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
+
+from conftest import REPO
 from refmetiers.build import BuildResult, build
 from refmetiers.config import load_settings
+from refmetiers.dumps import CROSSWALK_COLUMNS, CROSSWALK_FILE, CROSSWALK_TARGETS
 from refmetiers.namespaces import BASE, RM
+from refmetiers.sssom import read_mapping_set
+from refmetiers.validation import validate
+from refmetiers.web import create_app
 
 MAPPING_PROPERTIES = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
 
@@ -51,7 +60,8 @@ def test_our_concepts_are_in_no_class_of_another_vocabulary(published):
         union += graph
     concepts = {s for s in union.subjects(RDF.type, SKOS.Concept) if ours(s)}
     assert len(concepts) > 400
-    foreign = {(s, o) for s in concepts for o in union.objects(s, RDF.type) if not str(o).startswith((str(RM), str(SKOS)))}
+    foreign = {(s, o) for s in concepts for o in union.objects(s, RDF.type)
+               if not str(o).startswith((str(RM), str(SKOS)))}
     assert foreign == set()
 
 
@@ -61,3 +71,81 @@ def test_every_scheme_states_its_top_concepts_in_the_main_dump(published, main_d
     for scheme in schemes:
         tops = set(main_dump.subjects(SKOS.topConceptOf, scheme))
         assert tops and set(main_dump.objects(scheme, SKOS.hasTopConcept)) == tops, scheme
+
+
+# --- the mapping sets and the crosswalk under /dumps/ -----------------------------------------------------
+
+def dist_of(published) -> Path:
+    return published.files[0].parent
+
+
+def test_each_sssom_set_and_the_crosswalk_are_published_and_listed_in_void(published):
+    dist = dist_of(published)
+    void = Graph().parse(dist / "void.ttl")
+    for name in [p.name for p in sorted((REPO / "data" / "mappings").glob("*.sssom.tsv"))] + [CROSSWALK_FILE]:
+        if name.endswith(".sssom.tsv"):  # published as maintained, byte for byte
+            assert (dist / name).read_bytes() == (REPO / "data" / "mappings" / name).read_bytes()
+        distribution = URIRef(BASE + "dumps/" + name)
+        media = "text/tab-separated-values" if name.endswith(".tsv") else "text/csv"
+        assert (None, DCAT.distribution, distribution) in void
+        assert (distribution, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media)) in void
+        assert (distribution, DCTERMS.conformsTo, None) in void
+
+
+def crosswalk(published) -> list[dict[str, str]]:
+    text = (dist_of(published) / CROSSWALK_FILE).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_crosswalk_has_one_row_per_published_job_link_with_its_code_in_its_column(published):
+    rows = crosswalk(published)
+    assert list(rows[0]) == list(CROSSWALK_COLUMNS)
+    records = [m for path in sorted((REPO / "data" / "mappings").glob("*.sssom.tsv"))
+               for m in read_mapping_set(path).mappings if m.subject_id.startswith("rmjob:") and not m.negated]
+    assert sorted(row["record_id"].rsplit("/mapping/", 1)[1] for row in rows) == \
+        sorted(m.record_id.split(":", 1)[1] for m in records)
+    for row in rows:
+        filled = [name for name, _ in CROSSWALK_TARGETS if row[name]]
+        assert len(filled) == 1 and row["label_fr"] and row["label_en"] and row["predicate"].startswith("skos:"), row
+    dba = {(row["predicate"], code) for row in rows if row["job"] == "administrateur-de-base-de-donnees"
+           for code in [row["esco_occupation"], row["isco"], row["rome_fiche"], row["pcs2020"]] if code}
+    assert {("skos:exactMatch", "2521.1"), ("skos:broadMatch", "2521"), ("skos:closeMatch", "M1894"),
+            ("skos:broadMatch", "38G3")} <= dba
+
+
+def test_dumps_route_serves_the_crosswalk_and_the_sssom_sets(published):
+    with TestClient(create_app(load_settings(environ={}, root=REPO, dist_dir=dist_of(published)))) as client:
+        listing = client.get("/dumps/", headers={"Accept": "text/html"}).text
+        for name in ("refmetiers-crosswalk.csv", "esco-occupations.sssom.tsv", "pcs.sssom.tsv"):
+            assert name in listing
+        response = client.get("/dumps/refmetiers-crosswalk.csv")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        assert response.text.startswith("job,label_fr,label_en,esco_occupation")
+
+
+# --- our links against the ESCO-ROME crosswalk (shapes/crosswalk.ttl) ---------------------------------------
+
+def _crosswalk_results(graphs: dict[str, Graph]) -> set[str]:
+    union = Graph()
+    for name in ("mappings", "reference"):  # what the shape reads: the records and the crosswalk
+        union += graphs[name]
+    report = validate(union, Graph().parse(REPO / "shapes" / "crosswalk.ttl"))
+    return {str(r.focus).rsplit("/mapping/", 1)[1] for r in report.results}
+
+
+def test_published_links_agree_with_the_crosswalk(published):
+    assert _crosswalk_results(published.graphs) == set()
+
+
+@pytest.mark.parametrize("record,was,caught", [
+    ("esco-occupations/0002", SKOS.exactMatch, "rome/0004"),  # Administrateur de réseau d'entreprise
+    ("rome/0018", SKOS.closeMatch, "rome/0018"),  # Chef de produit: 12218 is exact to ESCO 'product manager'
+])
+def test_the_crosswalk_shape_catches_the_contradictions_the_audit_found(published, record, was, caught):
+    graphs = dict(published.graphs)
+    mappings = Graph()
+    mappings += graphs["mappings"]
+    node = URIRef(BASE + "id/mapping/" + record)
+    mappings.set((node, OWL.annotatedProperty, was))
+    graphs["mappings"] = mappings
+    assert _crosswalk_results(graphs) == {caught}

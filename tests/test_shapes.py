@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import difflib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDF, RDFS
 
+from conftest import make_root
 from refmetiers import dumps
-from refmetiers.build import check_sources
+from refmetiers.build import build, check_sources
 from refmetiers.config import load_settings
 from refmetiers.namespaces import SH
 from refmetiers.releases import read_info
@@ -62,7 +64,7 @@ def _marked_lines(path: Path) -> list[int]:
 
 def test_there_is_one_shapes_file_per_concern():
     assert sorted(p.stem for p in SHAPES.glob("*.ttl")) == [
-        "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
+        "crosswalk", "labels", "links", "metadata", "quality", "reference", "skos-integrity"]
 
 
 @pytest.mark.parametrize("stem,shape,graph", SHAPE_LIST, ids=[str(s).split("#")[-1] for _, s, _ in SHAPE_LIST])
@@ -139,3 +141,62 @@ def test_the_distributions_the_build_describes_conform(tmp_path):
     assert len(list(void.subjects(predicate=None, object=URIRef("http://www.w3.org/ns/dcat#Distribution")))) == 2
     assert [r.shape_name for r in report.results if r.shape_name.startswith("rmsh:Distribution")] == []
     assert [r.shape_name for r in report.results if r.shape_name.startswith("rmsh:Dataset")] == []
+
+
+# --- The source checks (refmetiers.checks): declared with the shapes, run on files ---------------
+
+SHAPES_GRAPH = load_shapes(SHAPES)
+SOURCE_CHECKS = sorted(SHAPES_GRAPH.subjects(RDF.type, RMSH.SourceCheck))
+# Where each failing fixture of tests/invalid-files/ sits in a project whose data is the valid example.
+PLACED = {"OneJobPerFile": "data/jobs/two-jobs.ttl", "PublishedJobKept": "data/jobs/pupitreur.ttl",
+          "DuplicateCode": "data/code-taken.ttl"}
+PUPITREUR = """@prefix rm: <https://w3id.org/refmetiers/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+
+<https://w3id.org/refmetiers/id/job/pupitreur> a rm:JobType ;
+    skos:inScheme <https://w3id.org/refmetiers/scheme/jobs> ;
+    skos:prefLabel "Pupitreur"@fr , "Console operator"@en ;
+    skos:editorialNote "A test job."@en ;
+    skos:broader <https://w3id.org/refmetiers/id/family/production> ;
+    rm:family <https://w3id.org/refmetiers/id/family/production> ;
+    rm:hasSheet false .
+"""
+
+
+def test_every_source_check_is_declared_with_messages_and_a_fixture():
+    assert sorted(str(c).split("#")[-1] for c in SOURCE_CHECKS) == sorted(PLACED)
+    named = set()
+    for check in SOURCE_CHECKS:
+        for predicate in (SH.message, RMSH.fix):
+            assert sorted(o.language for o in SHAPES_GRAPH.objects(check, predicate)) == ["en", "fr"]
+        comment = str(SHAPES_GRAPH.value(check, RDFS.comment))
+        match = re.search(r"Failing fixture: (tests/invalid-files/\S+\.ttl)", comment)
+        assert match and (REPO / match.group(1)).is_file(), check
+        named.add(REPO / match.group(1))
+    assert set((REPO / "tests" / "invalid-files").glob("*.ttl")) == named
+
+
+@pytest.mark.parametrize("check", SOURCE_CHECKS, ids=lambda c: str(c).split("#")[-1])
+def test_source_check_fixture_fires_its_check_alone_at_the_marked_line(check, tmp_path):
+    name = str(check).split("#")[-1]
+    fixture = REPO / re.search(r"(tests/invalid-files/\S+\.ttl)", str(SHAPES_GRAPH.value(check, RDFS.comment)))[1]
+    data = tmp_path / "data"
+    (data / "schemes").mkdir(parents=True)
+    shutil.copy(VALID, data / "schemes" / "example.ttl")
+    root = make_root(tmp_path, data)
+    settings = load_settings(root=root)
+    placed = root / PLACED[name]
+    placed.parent.mkdir(parents=True, exist_ok=True)
+    if name == "PublishedJobKept":  # published first, then emptied
+        placed.write_text(PUPITREUR, encoding="utf-8")
+        build(settings)
+    shutil.copy(fixture, placed)
+    report = check_sources(settings)
+    assert {r.shape for r in report.results} == {check}, [(r.shape_name, r.message("en")) for r in report.results]
+    assert not report.conforms and {r.severity for r in report.results} == {"violation"}
+    assert {r.location.path for r in report.results} == {placed}
+    assert _marked_lines(fixture)[0] in {r.location.line for r in report.results}
+    for result in report.results:
+        for lang in ("fr", "en"):
+            filled = result.message(lang) + result.fix(lang)
+            assert result.message(lang) and not re.search(r"\{(found|label|code|other|place|next)\}", filled)

@@ -96,7 +96,7 @@ def test_bad_parameters_raise_a_config_error_naming_the_parameter(graph, kwargs,
         suggest(graph, **kwargs)
 
 
-def test_suggestions_are_valid_sssom_with_lexical_matching_and_confidence(graph, tmp_path):
+def test_suggestions_are_valid_sssom_with_lexical_matching_and_similarity_score(graph, tmp_path):
     metadata, records = to_mappings(suggest(graph, "skills", 0.5, 3), "skills")
     from refmetiers.sssom import write_mapping_set
 
@@ -107,7 +107,8 @@ def test_suggestions_are_valid_sssom_with_lexical_matching_and_confidence(graph,
     assert len(parsed.mappings) == 3
     first = parsed.mappings[0]
     assert (first.subject_id, first.object_id) == ("rmid:knowhow/K2", "escoskill:29fb0fb5-dfc4-4098-ac9b-3a712000f48f")
-    assert (first.predicate_id, first.confidence) == ("skos:exactMatch", 1.0)
+    assert (first.predicate_id, first.similarity_score, first.confidence) == ("skos:exactMatch", 1.0, None)
+    assert first.mapping_tool == "refmetiers suggest-links" and first.similarity_measure
     assert all(m.mapping_justification == "semapv:LexicalMatching" for m in parsed.mappings)
     assert all(m.predicate_id == "skos:closeMatch" for m in parsed.mappings[1:])
     assert "not curated" in parsed.metadata["mapping_set_title"]

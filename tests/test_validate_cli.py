@@ -44,7 +44,7 @@ def small_root(tmp_path: Path) -> Path:
     """A repository whose data is the valid example: quick to validate against."""
     data = tmp_path / "data"
     (data / "jobs").mkdir(parents=True)
-    shutil.copy(VALID, data / "jobs" / "example.ttl")
+    shutil.copy(VALID, data / "example.ttl")
     return make_root(tmp_path, data)
 
 
@@ -179,20 +179,20 @@ def test_validate_repository_mode_reports_the_file_and_line(tmp_path, capsys):
     data = tmp_path / "data"
     (data / "jobs").mkdir(parents=True)
     fixture = INVALID / "reference" / "05_nearby-job-not-a-job.ttl"
-    shutil.copy(fixture, data / "jobs" / "example.ttl")
+    shutil.copy(fixture, data / "example.ttl")
     root = make_root(tmp_path, data)
     assert main(["validate", "--lang", "en", "--root", str(root)]) == 1
     out = capsys.readouterr().out
     line = next(n for n, text in enumerate(fixture.read_text(encoding="utf-8").splitlines(), 1)
                 if text.rstrip().endswith("# defect"))
-    assert f"data/jobs/example.ttl:{line}: error: Database administrator" in out
+    assert f"data/example.ttl:{line}: error: Database administrator" in out
     assert "[rmsh:NearbyJobTarget]" in out
 
 
 def test_build_refuses_to_publish_a_violation_and_keeps_the_previous_dist(tmp_path, capsys):
     data = tmp_path / "data"
     (data / "jobs").mkdir(parents=True)
-    shutil.copy(INVALID / "labels" / "02_job-without-english-pref-label.ttl", data / "jobs" / "example.ttl")
+    shutil.copy(INVALID / "labels" / "02_job-without-english-pref-label.ttl", data / "example.ttl")
     root = make_root(tmp_path, data)
     dist = root / "dist"
     dist.mkdir()
@@ -204,14 +204,14 @@ def test_build_refuses_to_publish_a_violation_and_keeps_the_previous_dist(tmp_pa
     fixture = INVALID / "labels" / "02_job-without-english-pref-label.ttl"
     line = next(n for n, text in enumerate(fixture.read_text(encoding="utf-8").splitlines(), 1)
                 if text.rstrip().endswith("# defect"))
-    assert f"data/jobs/example.ttl:{line}: " in err  # the refusal names the file and line, as validate does
+    assert f"data/example.ttl:{line}: " in err  # the refusal names the file and line, as validate does
     assert sorted(p.name for p in dist.iterdir()) == ["previous.txt"]
 
 
 def test_build_publishes_data_with_warnings_only(tmp_path, capsys):
     data = tmp_path / "data"
     (data / "jobs").mkdir(parents=True)
-    shutil.copy(INVALID / "quality" / "04_undocumented-job.ttl", data / "jobs" / "example.ttl")
+    shutil.copy(INVALID / "quality" / "04_undocumented-job.ttl", data / "example.ttl")
     root = make_root(tmp_path, data)
     assert main(["build", "--root", str(root)]) == 0
     assert "1 SHACL warning(s)" in capsys.readouterr().out
@@ -240,11 +240,11 @@ def test_an_edited_data_file_is_checked_against_the_sources_not_the_last_build(t
     which must not clash with the new ones (S14); only the edited file's results are shown."""
     data = tmp_path / "data"
     (data / "jobs").mkdir(parents=True)
-    edited = data / "jobs" / "example.ttl"
+    edited = data / "example.ttl"
     shutil.copy(VALID, edited)
     root = make_root(tmp_path, data)
     assert main(["build", "--root", str(root)]) == 0
-    job = root / "data" / "jobs" / "example.ttl"
+    job = root / "data" / "example.ttl"
     text = job.read_text(encoding="utf-8")
     job.write_text(text.replace('"Technicien réseaux"@fr , "Network technician"@en ;', '"Technicien réseau"@fr ;'),
                    encoding="utf-8")
@@ -259,7 +259,7 @@ def test_an_edited_data_file_is_checked_against_the_sources_not_the_last_build(t
 def test_validate_without_shapes_is_a_configuration_error_not_a_pass(tmp_path, capsys):
     data = tmp_path / "data"
     (data / "jobs").mkdir(parents=True)
-    shutil.copy(INVALID / "labels" / "01_no-french-pref-label.ttl", data / "jobs" / "example.ttl")
+    shutil.copy(INVALID / "labels" / "01_no-french-pref-label.ttl", data / "example.ttl")
     root = make_root(tmp_path, data, with_shapes=False)
     assert main(["validate", "--root", str(root)]) == 2
     err = capsys.readouterr().err
@@ -275,7 +275,7 @@ def _two_projects(tmp_path: Path) -> tuple[Path, Path]:
         (data / "jobs").mkdir(parents=True)
         text = VALID.read_text(encoding="utf-8")
         assert defect[0] in text
-        (data / "jobs" / f"{name}.ttl").write_text(text.replace(defect[0], defect[1], 1), encoding="utf-8")
+        (data / f"{name}.ttl").write_text(text.replace(defect[0], defect[1], 1), encoding="utf-8")
         roots.append(make_root(tmp_path / name, data))
     return roots[0], roots[1]
 
@@ -286,7 +286,7 @@ def test_the_project_root_is_found_from_the_current_folder_like_git(tmp_path, ca
     monkeypatch.chdir(one / "data" / "jobs")
     main(["validate", "--format", "json"])
     files = {r["file"] for r in json.loads(capsys.readouterr().out)["results"]}
-    assert files == {"one.ttl"}  # paths shown relative to where the contributor stands
+    assert files == {str(one / "data" / "one.ttl")}
     # REFMETIERS_ROOT wins over the current folder, and --root over REFMETIERS_ROOT
     monkeypatch.setenv("REFMETIERS_ROOT", str(two))
     main(["validate", "--format", "json"])
@@ -344,3 +344,25 @@ def test_an_unreadable_file_is_a_parse_error_in_every_format_and_language(
             assert ("→ à faire :" if lang == "fr" else "→ fix:") in out
         if column is not None and fmt == "text":
             assert f"{name}.ttl:{line}:{column}:" in out
+
+
+# Fixtures whose shape reads beyond the focus node's own statements: its neighbours' types and labels,
+# statements pointing at it, concepts sharing its labels, the entailments.
+NEIGHBOURHOOD = ["reference/05_nearby-job-not-a-job", "reference/02_job-without-family", "quality/02_unused-knowhow",
+                 "quality/07_overlapping-labels", "skos-integrity/05_s27-related-to-an-ancestor",
+                 "quality/06_broader-cycle", "links/03_link-target-unknown", "reference/13_education-level-as-text",
+                 "reference/14_undefined-own-iri", "labels/02_job-without-english-pref-label"]
+
+
+@pytest.mark.parametrize("name", NEIGHBOURHOOD)
+def test_checking_one_file_finds_what_checking_the_whole_finds(tmp_path, name):
+    """`validate FILE` reads only the part of the graph around the file's nodes: the same results."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(INVALID / f"{name}.ttl", data / "example.ttl")
+    settings = load_settings(root=make_root(tmp_path, data), dist_dir=tmp_path / "no-build")
+    whole = check_sources(settings)
+    one = check_files(settings, [settings.root / "data" / "example.ttl"])
+    as_set = lambda report: sorted((r.shape_name, str(r.focus), str(r.value), r.location.line)  # noqa: E731
+                                   for r in report.results)
+    assert as_set(one) == as_set(whole) and whole.results

@@ -24,7 +24,7 @@ def test_stale_when_missing_or_older_than_a_source(tmp_path_factory):
         if "dist" not in path.parts:
             os.utime(path, (built - 10, built - 10))
     assert dist_is_stale(settings) is False
-    source = root / "data" / "jobs" / "jobs.ttl"
+    source = root / "data" / "job-types.ttl"
     os.utime(source, (built + 10, built + 10))
     assert dist_is_stale(settings) is True
     assert dist_is_stale(settings_for(root).with_overrides(dist_dir=root / "nowhere")) is True

@@ -164,3 +164,45 @@ def test_workers_have_no_network_even_past_the_guard(tmp_path_factory):
             service.close()
 
     asyncio.run(scenario())
+
+
+def test_a_worker_that_fails_to_start_is_retried_and_the_truth_told(tmp_path_factory):
+    """Workers that cannot start make every query a 503 Unavailable (not a 422, not a hang), the pool says
+    it is down, and once the cause is gone a retry (with back-off) brings the service back."""
+    import asyncio
+    import shutil
+
+    from fixtures.web.support import build_fixture
+
+    root = build_fixture(tmp_path_factory.mktemp("respawn"))
+    dist = tmp_path_factory.mktemp("respawn-dist")
+    shutil.copytree(root / "dist", dist, dirs_exist_ok=True)
+    quads = dist / "refmetiers.nq"
+    saved = quads.read_bytes()
+
+    async def scenario():
+        service = qs.QueryService(dist, qs.Limits(workers=1, timeout_s=5.0))
+        service.pool.max_backoff_s = 1.0
+        await service.start()
+        try:
+            quads.unlink()  # the next worker cannot load the store
+            worker = service._idle[0]
+            worker.process.kill()  # an idle worker dies: the pool notices it without any query
+            for _ in range(200):
+                if service.pool.down:
+                    break
+                await asyncio.sleep(0.05)
+            assert service.pool.down and service.stats.spawn_failures >= 1
+            with pytest.raises(qs.Unavailable, match="no query worker is running"):
+                await service.run(qs.QueryRequest("ASK {}"))
+            quads.write_bytes(saved)
+            for _ in range(400):
+                if service.ready and service._idle:
+                    break
+                await asyncio.sleep(0.05)
+            result = await service.run(qs.QueryRequest("ASK { ?s ?p ?o }"))
+            assert b"true" in result.body
+        finally:
+            service.close()
+
+    asyncio.run(scenario())

@@ -44,6 +44,8 @@ def test_releases_listing_html(client):
     assert page.headers["content-type"].startswith("text/html")
     assert 'href="/changes/0.1.0/0.2.0"' in page.text and 'href="/dumps/0.1.0/"' in page.text
     assert "Libellés préférentiels modifiés" in page.text and "première version" in page.text
+    english = client.get("/releases/?lang=en", headers={"Accept": "text/html"})
+    assert "Preferred labels changed" in english.text and "first release" in english.text
     assert client.get("/releases", follow_redirects=False).headers["location"] == "/releases/"
 
 

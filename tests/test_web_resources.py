@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import html
-import json
+import re
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
@@ -25,6 +24,13 @@ def client(tmp_path_factory):
     root = build_fixture(tmp_path_factory.mktemp("resources"))
     with TestClient(create_app(settings_for(root))) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def forget_language(client):
+    """``?lang=`` sets a cookie on the shared client; each test starts without it."""
+    yield
+    client.cookies.clear()
 
 
 @pytest.mark.parametrize("accept,media_type,parser", [
@@ -129,22 +135,57 @@ def text_of(page: str) -> str:
     return html.unescape(page)
 
 
+def article(page: str) -> str:
+    """The page's article, pictures left out."""
+    body = page[page.index("<article"):page.index("</article>")]
+    return re.sub(r"<figure.*?</figure>", "", body, flags=re.S)
+
+
 def test_job_page_reads_like_its_sheet(client):
     page = text_of(client.get(DBA_PATH, headers={"Accept": BROWSER}).text)
-    order = ["Administrateur de base de données", "Database administrator", "Appellations couramment utilisées",
-             "Gestionnaire de données", "Description synthétique", "Il assure le fonctionnement optimal",
+    order = ["Administrateur de base de données", "Production", "Exploitation", "Description synthétique",
+             "Il assure le fonctionnement optimal", "Appellations couramment utilisées", "Gestionnaire de données",
              "Activités principales", "Administrer les bases de données", "Activités accessoires",
              "Former les utilisateurs", "Savoir-faire spécifique", "Optimiser les requêtes",
              "Connaissances spécifiques", "Langage SQL", "Compétences comportementales", "Esprit d'entreprendre",
-             "Force de proposition", "Prérequis", "Une expérience de deux ans", "Bac+2", "Bac+5",
-             "Variabilité et particularités", "Taille de l'entreprise", "Emplois-types de proximité",
-             "Administrateur système", "Métiers du conseil", "Codes ROME", "Code ROME 32331",
-             "Liens vers d'autres référentiels", "Gestionnaire de base de données"]
+             "niveau 2", "Force de proposition", "Prérequis", "Une expérience de deux ans", "Bac+2", "niveau CEC 5",
+             "Bac+5", "niveau CEC 7", "Variabilité et particularités", "Taille de l'entreprise",
+             "Emplois-types de proximité", "Administrateur système", "Métiers du conseil", "Codes ROME",
+             "Code ROME 32331", "Codes et liens vers d'autres référentiels", "Gestionnaire de base de données",
+             "Déduit par la construction"]
     positions = [page.find(text) for text in order]
-    assert all(p >= 0 for p in positions), [t for t, p in zip(order, positions) if p < 0]
+    assert all(p >= 0 for p in positions), [t for t, p in zip(order, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
-    # English labels beside the French ones
-    assert "Tune queries" in page and "SQL language" in page and "Entrepreneurial spirit" in page
+    # One language: the French page shows no English label, and says it is French
+    assert '<html lang="fr">' in page
+    for english in ("Tune queries", "SQL language", "Entrepreneurial spirit", "Database administrator"):
+        assert english not in page
+
+
+def test_job_page_in_english(client):
+    page = text_of(client.get(DBA_PATH, params={"lang": "en"}, headers={"Accept": BROWSER}).text)
+    assert '<html lang="en">' in page
+    for english in ("Database administrator", "Tune queries", "SQL language", "Entrepreneurial spirit",
+                    "Main activities", "Know-how", "Inferred by the build"):
+        assert english in page, english
+    assert "Optimiser les requêtes" not in page and "Activités principales" not in page
+    # A text the data gives in French only keeps its language, marked
+    assert '<p lang="fr">Il assure le fonctionnement optimal' in page
+
+
+def test_job_page_shows_nothing_twice_and_keeps_inferred_facts_apart(client):
+    page = client.get(DBA_PATH, headers={"Accept": BROWSER}).text
+    body = article(page)
+    hrefs = re.findall(r'href="(/id/[^"#?]+)"', body)
+    repeated = sorted({h for h in hrefs if hrefs.count(h) > 1})
+    assert repeated == [], repeated
+    assert "Autres propriétés" not in body
+    inferred = body[body.index('id="inferred"'):]
+    asserted = body[:body.index('id="inferred"')]
+    # the inverse and closure triples the build adds (skos:related, esco:relatedEssentialSkill …) repeat the
+    # sheet and are not shown; what is left in the inferred block is new to the page
+    assert "relatedEssentialSkill" not in body and "broaderTransitive" not in body
+    assert "skos:Concept" in inferred and "skos:Concept" not in asserted
 
 
 def test_job_page_links_every_concept_to_its_page(client):
@@ -160,7 +201,7 @@ def test_job_page_links_every_concept_to_its_page(client):
 
 def test_concept_page_lists_the_jobs_that_need_it(client):
     page = text_of(client.get("/id/knowhow/SF001", headers={"Accept": BROWSER}).text)
-    assert "Diagnostiquer un incident" in page and "Diagnose an incident" in page
+    assert "Diagnostiquer un incident" in page and "Diagnose an incident" not in page
     assert "Cité par" in page
     for job in ("Administrateur de base de données", "Technicien d'exploitation", "Administrateur système"):
         assert job in page
@@ -182,3 +223,42 @@ def test_published_labels_are_the_data_s_own_statements(client):
     # who links to it is for the HTML page, not part of its description
     assert (rdflib.URIRef(BASE + "id/job/technicien-d-exploitation"), SKOS.prefLabel, None) in graph  # a nearby job
     assert (rdflib.URIRef(BASE + "id/job/technicien-support"), None, None) not in graph
+
+
+def test_deprecated_concepts_carry_a_badge_and_their_successor():
+    import pyoxigraph as ox
+
+    from refmetiers.describe import describe
+    from refmetiers.web import _templates
+    from refmetiers.web.html import Tr
+    from refmetiers.web.resources import View
+
+    store, graph = ox.Store(), ox.NamedNode(BASE + "graph/referentiel")
+    old, new, job = BASE + "id/knowhow/SF900", BASE + "id/knowhow/SF901", BASE + "id/job/test"
+
+    def add(s, p, o):
+        store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, graph))
+
+    owl, dcterms = "http://www.w3.org/2002/07/owl#", "http://purl.org/dc/terms/"
+    add(old, str(rdflib.RDF.type), ox.NamedNode(str(RM.KnowHow)))
+    add(old, str(SKOS.prefLabel), ox.Literal("Ancien savoir-faire", language="fr"))
+    add(old, owl + "deprecated", ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")))
+    add(old, dcterms + "isReplacedBy", ox.NamedNode(new))
+    add(new, str(SKOS.prefLabel), ox.Literal("Nouveau savoir-faire", language="fr"))
+    add(job, str(rdflib.RDF.type), ox.NamedNode(str(RM.JobType)))
+    add(job, str(SKOS.prefLabel), ox.Literal("Emploi de test", language="fr"))
+    add(job, str(RM.requiredKnowHow), ox.NamedNode(old))
+
+    def page(iri):
+        view = View(describe(store, iri, base=BASE), BASE, "fr")
+        return view, _templates().get_template("resource.html").render(
+            view=view, iri=iri, formats=[], pictures={}, lang="fr", tr=Tr("fr"), other_lang="en", switch="?lang=en",
+            version="test", path="/")
+
+    view, text = page(old)
+    assert view.deprecated and [link.iri for link in view.replaced_by] == [new]
+    assert '<span class="badge deprecated">obsolète</span>' in text
+    assert "Remplacé par" in text and 'href="/id/knowhow/SF901">Nouveau savoir-faire</a>' in text
+    assert "isReplacedBy" not in text and "deprecated</a>" not in text  # shown once, in the header
+    _, text = page(job)
+    assert re.search(r'href="/id/knowhow/SF900">Ancien savoir-faire</a> <span class="badge deprecated">', text)

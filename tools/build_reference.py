@@ -13,7 +13,10 @@ What goes in:
 - isco.ttl: the ISCO-08 groups targeted or used by those occupations, with their broader groups;
 - rome.ttl: the ROME 4.0 fiches and appellations targeted, the fiches of those appellations, the
   parent fiches, their professional domain and grand domain, and every appellation of those fiches;
-- pcs.ttl: the PCS 2020 and PCS 2003 professions targeted.
+- pcs.ttl: the PCS 2020 and PCS 2003 professions targeted;
+- esco-rome-crosswalk.ttl: the France Travail ESCO-ROME crosswalk's links between an appellation and an
+  occupation we both link to, as SKOS mapping triples from the appellation to the occupation (the direction
+  of the crosswalk), so that a shape can catch our links contradicting it (shapes/crosswalk.ttl).
 """
 
 from __future__ import annotations
@@ -321,6 +324,28 @@ def build_pcs(ref: Path, targets: set[str]) -> Graph:
     return graph
 
 
+CROSSWALK = "crosswalks/esco_rome_mapping_FR_20230607_v1.4.csv"
+CROSSWALK_MIRROR = URIRef("https://github.com/Avature/melo-benchmark/tree/014982fef0abf5149b16e75b1043bd286ae4c98f")
+CROSSWALK_RELATIONS = {f"skos:{name}": SKOS[name]
+                       for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
+
+
+def build_crosswalk(ref: Path, targets: set[str]) -> Graph:
+    """The crosswalk rows whose appellation and occupation are both targets of our links."""
+    with open(ref / CROSSWALK, encoding="utf-8", newline="") as handle:
+        lines = handle.read().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("classification 1 ID,"))
+    graph = new_graph()
+    subset = URIRef(BASE + "id/reference-subset/esco-rome-crosswalk")
+    describe(graph, subset, "France Travail ESCO-ROME crosswalk v1.4, the links between concepts we link to",
+             [CROSSWALK], [CROSSWALK_MIRROR, ROME_LANDING, ESCO_LANDING], ETALAB)
+    for row in csv.DictReader(lines[start:]):
+        occupation, appellation = row["classification 1 ID"], ROME_APP + row["classification 2 ID"]
+        if occupation in targets and appellation in targets:
+            graph.add((URIRef(appellation), CROSSWALK_RELATIONS[row["mapping relation"].strip()], URIRef(occupation)))
+    return graph
+
+
 def write(graph: Graph, path: Path, title: str, source: str, licence: str) -> None:
     text = graph.serialize(format="longturtle")
     path.write_text(HEADER.format(title=title, source=source, licence=licence) + text, encoding="utf-8")
@@ -345,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
           "ISCO-08 as published in ESCO v1.1.1", esco_licence)
     write(build_rome(args.reference, targets), args.out / "rome.ttl", "ROME 4.0 fiches, domains and appellations",
           "France Travail RefRomeCsv v460 (mirror PSID-miage/guide-carriere@b250e82)", "Licence Ouverte / Etalab 2.0")
+    write(build_crosswalk(args.reference, targets), args.out / "esco-rome-crosswalk.ttl",
+          "The ESCO-ROME crosswalk between the concepts we link to",
+          "France Travail ESCO-ROME mapping v1.4 (2022-06-07; ESCO 1.0.9 x ROME v3), via Avature/melo-benchmark@014982f",
+          "Licence Ouverte / Etalab 2.0")
     write(build_pcs(args.reference, targets), args.out / "pcs.ttl", "PCS 2020 and PCS 2003 professions",
           "INSEE PCS 2003 (rezemika/python-insee-pcs@9e85e87) and PCS 2020 (renaud23/dmtr-pcs2020@fbcebd2)",
           "Licence Ouverte / Etalab 2.0")

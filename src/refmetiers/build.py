@@ -11,17 +11,31 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
 
+from .checks import SourceChecks
 from .config import Settings
 from .dumps import write_dist
 from .errors import ConfigError, RefmetiersError, ValidationFailed
-from .graphs import merge, read_published
-from .inference import with_entailments
+from .graphs import ENTAILMENT_SOURCES, merge, read_published
+from .inference import derive, rules_for, with_entailments
+from .namespaces import GRAPH_NAMES, ID, RM, graph_iri
 from .releases import ReleaseInfo, change_graph, ontology_version_triples, read_info
-from .sources import SourceFile, Sources, discover, load_sources, parse_file, parse_turtle, route
+from .sources import (
+    SourceFile,
+    Sources,
+    discover,
+    from_oxigraph,
+    load_sources,
+    parse_file_triples,
+    parse_turtle_triples,
+    route,
+    to_rdflib,
+)
 from .store import QUADS_FILE
-from .validation import ValidationReport, load_shapes, locate, validate
+from .validation import RMSH, ValidationReport, load_shapes, locate, validate
 
 
 @dataclass
@@ -47,7 +61,7 @@ def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sou
     sources.graphs["changes"] = change_graph(settings.releases_dir, settings.base_iri)
     seconds["parse"] = time.perf_counter() - start
     start = time.perf_counter()
-    graphs = with_entailments(sources.graphs)
+    graphs = with_entailments(sources.graphs, settings.cache_dir)
     seconds["infer"] = time.perf_counter() - start
     return sources, graphs
 
@@ -71,18 +85,22 @@ def build(settings: Settings, *, write: bool = True, pending_changes: Graph | No
     if pending_changes is not None:
         graphs["changes"] += pending_changes
     start = time.perf_counter()
-    report = validate(merge(graphs), load_shapes(settings.shapes_dir))
+    shapes = load_shapes(settings.shapes_dir)
+    report = validate(merge(graphs), shapes)
+    files = [(source.path, graph) for source, graph in sources.files]
+    _source_checks(report, shapes, settings, files, whole=True)
     seconds["validate"] = time.perf_counter() - start
     if not report.conforms:
         # Point the contributor at the file and line of each result, as `refmetiers validate` does.
-        locate(report, [(source.path, graph) for source, graph in sources.files])
+        locate(report, files)
         raise ValidationFailed(report)
     result = BuildResult(graphs, report, read_info(graphs["metadata"], settings.base_iri, required=False),
                          seconds=seconds)
     if write:
         start = time.perf_counter()
+        mapping_sets = [source.path for source, _ in sources.files if source.path.name.endswith(".sssom.tsv")]
         result.files = write_dist(settings.dist, graphs, base=settings.base_iri, release=result.release,
-                                  validation_report=report.graph)
+                                  validation_report=report.graph, mapping_sets=mapping_sets)
         seconds["write"] = time.perf_counter() - start
     return result
 
@@ -108,9 +126,64 @@ def check_sources(settings: Settings, sources: list[SourceFile] | None = None) -
         ConfigError: there are no shapes to validate with.
     """
     shapes = _required_shapes(settings)
-    parsed = load_sources(settings, sources)
-    report = validate(merge(with_entailments(parsed.graphs)), shapes)
-    return locate(report, [(source.path, graph) for source, graph in parsed.files])
+    context = _Context(settings)
+    parsed = []
+    for source in discover(settings) if sources is None else sources:
+        triples = parse_file_triples(source)
+        context.add_file(source.path, source.graph_name, triples)
+        parsed.append((source.path, triples))
+    context.entail()
+    files = [(path, to_rdflib(triples)) for path, triples in parsed]
+    report = validate(context.everything(), shapes, store=context.store)
+    _source_checks(report, shapes, settings, files, whole=sources is None)
+    return locate(report, files)
+
+
+def published_job_types(settings: Settings) -> Graph | None:
+    """The job types of the last build (their type and labels), or None when nothing was built.
+
+    Read with pyoxigraph, which loads the N-Quads dump in a fraction of rdflib's time.
+    """
+    quads = settings.dist / QUADS_FILE
+    if not quads.is_file():
+        return None
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError) as exc:
+        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+    jobs = Graph()
+    query = (f"SELECT DISTINCT ?job ?label WHERE {{ ?job a <{RM.JobType}> "
+             f"OPTIONAL {{ ?job <{SKOS.prefLabel}> ?label }} }}")
+    for solution in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        job = from_oxigraph(solution["job"])
+        jobs.add((job, RDF.type, RM.JobType))
+        if solution["label"] is not None:
+            jobs.add((job, SKOS.prefLabel, from_oxigraph(solution["label"])))
+    return jobs
+
+
+def _source_checks(report: ValidationReport, shapes: Graph, settings: Settings, files: list[tuple[Path, Graph]],
+                   *, whole: bool, published: Graph | None = None, current: Graph | None = None) -> ValidationReport:
+    """Add the checks of refmetiers.checks to ``report``: one job type per file, no published job
+    type vanished (only when ``whole`` sources are checked: their job types are ``current``'s, by
+    default ``files``'), no code taken twice (among ``files``, and over ``published``)."""
+    checks = SourceChecks(shapes, files)
+    jobs_dir = settings.data_dir / "jobs"
+    published_jobs = published_job_types(settings) if whole else None
+    extra = checks.one_job_per_file(jobs_dir, published_jobs)
+    if published_jobs is not None:
+        if current is None:
+            current = Graph()
+            for _, graph in files:
+                current += graph.triples((None, RDF.type, RM.JobType))
+        extra += checks.published_jobs_kept(published_jobs, current, jobs_dir)
+    duplicates = checks.duplicate_codes(published)
+    taken = {result.focus for result in duplicates}
+    # Two labels on one IRI are S14's business unless the IRI is a code taken twice: its advice
+    # (keep one label) would merge two different concepts.
+    kept = [r for r in report.results if not (r.focus in taken and r.shape == RMSH["S14-OnePrefLabelPerLanguage"])]
+    return report.keep(kept + extra + duplicates)
 
 
 def published_graphs(settings: Settings) -> dict[str, Graph]:
@@ -122,11 +195,14 @@ def published_graphs(settings: Settings) -> dict[str, Graph]:
 
 
 def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
-    """Validate outside Turtle files together with the published graph.
+    """Validate a few files: the project's own files as edited, or outside files with the published graph.
 
-    The files may link to our concepts; only the results the files are responsible for (stated
-    in them, or about a resource they describe) are reported. Files of the repository's own data/
-    are checked with the sources on disk rather than the last build.
+    The context (every other source of the project, or the last build's asserted graphs, else the
+    sources the package carries) is parsed, merged and entailed in pyoxigraph; the shapes then run
+    on the nodes the files mention only, over the part of the graph around them (their statements,
+    the statements about their neighbours, the concepts sharing their labels, the ontology), and the
+    SPARQL targets select from the whole. Only the results the files are responsible for (stated in
+    them, or about a resource they describe) are reported.
 
     Raises:
         SourceError: a file is unreadable or is not valid Turtle (with line and column).
@@ -134,26 +210,134 @@ def check_files(settings: Settings, paths: list[Path]) -> ValidationReport:
     """
     shapes = _required_shapes(settings)
     data_dir = settings.data_dir.resolve()
-    ours = [Path(path) for path in paths if Path(path).resolve().is_relative_to(data_dir)]
-    files = [(Path(path), parse_file(SourceFile(Path(path), route(Path(path), settings))) if Path(path) in ours
-              else parse_turtle(Path(path))) for path in paths]
-    # Files of the repository's own data/ are checked against the sources as they are on disk (the
-    # last build still holds their previous version, which would clash with the edited one).
-    graphs = load_sources(settings).graphs if ours else published_graphs(settings)
-    for path, graph in files:
-        if path not in ours:
-            graphs["referentiel"] = graphs["referentiel"] + graph
-    report = validate(merge(with_entailments(graphs)), shapes)
-    locate(report, files)
-    own = {path.resolve() for path, _ in files}
+    own = {Path(path).resolve(): Path(path) for path in paths}
+    ours = any(path.is_relative_to(data_dir) for path in own)
+    own_triples = {resolved: parse_file_triples(SourceFile(shown, route(shown, settings)))
+                   if resolved.is_relative_to(data_dir) else parse_turtle_triples(shown)
+                   for resolved, shown in own.items()}
+    context = _Context(settings)
+    # The project's own data/ is checked against the sources as they are on disk (the last build still
+    # holds the edited files' previous version, which would clash with the new one).
+    if ours or not (settings.dist / QUADS_FILE).is_file():
+        for source in discover(settings):
+            resolved = source.path.resolve()
+            context.add_file(source.path, source.graph_name, own_triples.get(resolved) or parse_file_triples(source))
+    else:
+        context.add_published(settings.dist / QUADS_FILE, settings.base_iri)
+    for resolved, shown in own.items():
+        if not context.has_file(resolved):
+            context.add_file(shown, "referentiel", own_triples[resolved])
+    context.entail()
+    files = [(shown, to_rdflib(own_triples[resolved])) for resolved, shown in own.items()]
+    focus = {term for _, graph in files for triple in graph for term in triple[::2] if isinstance(term, URIRef)}
+    report = validate(context.around(focus), shapes, focus, context.store)
+    # the other files that label an IRI these files label too: where a code taken twice was taken first
+    labelled = {s for _, graph in files for s in graph.subjects(SKOS.prefLabel, None) if isinstance(s, URIRef)}
+    others = context.files_labelling(labelled, exclude=set(own))
+    if ours:
+        _source_checks(report, shapes, settings, files + others, whole=True, current=context.job_types())
+    else:
+        _source_checks(report, shapes, settings, files + others, whole=False, published=context.labels_of(labelled))
+    locate(report, files + others)
     kept = [r for r in report.results if r.location is not None and r.location.path.resolve() in own]
     report.hidden = len(report.results) - len(kept)
-    report.results = kept
-    report.violations = sum(1 for r in kept if r.severity == "violation")
-    report.warnings = sum(1 for r in kept if r.severity == "warning")
-    report.infos = sum(1 for r in kept if r.severity == "info")
-    report.conforms = report.violations == 0
-    return report
+    return report.keep(kept)
+
+
+# What the shapes read of a focus node's neighbours (sh:class, closed vocabularies, link targets, labels).
+NEIGHBOUR_PREDICATES = " ".join(f"<{p}>" for p in (RDF.type, SKOS.prefLabel, SKOS.inScheme, SKOS.topConceptOf,
+                                                    SKOS.broader, SKOS.broaderTransitive))
+
+
+class _Context:
+    """The graph a few files are checked in, held by pyoxigraph: one named graph per source file (or
+    per published named graph), and graph `inferred`."""
+
+    INFERRED = ox.NamedNode("urn:refmetiers:inferred")
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = ox.Store()
+        self.kinds: dict[ox.NamedNode, str] = {}  # graph → the named graph of DESIGN.md §3 it belongs to
+        self.paths: dict[ox.NamedNode, Path] = {}  # graph → its file, for a per-file graph
+
+    def add_file(self, path: Path, kind: str, triples: list[ox.Triple]) -> None:
+        graph = ox.NamedNode(path.resolve().as_uri())
+        self.kinds[graph], self.paths[graph] = kind, path
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+
+    def has_file(self, resolved: Path) -> bool:
+        return ox.NamedNode(resolved.as_uri()) in self.kinds
+
+    def add_published(self, quads: Path, base: str) -> None:
+        try:
+            self.store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+        except (OSError, SyntaxError) as exc:
+            raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+        for name in GRAPH_NAMES:
+            graph = ox.NamedNode(str(graph_iri(name, base)))
+            if name == "inferred":
+                self.store.remove_graph(graph)  # computed again, with the files
+            else:
+                self.kinds[graph] = name
+
+    def _graphs(self, *kinds: str) -> list[ox.NamedNode]:
+        return [graph for graph, kind in self.kinds.items() if kind in kinds]
+
+    def entail(self) -> None:
+        """Add graph `inferred`: the entailments of the asserted graphs they come from."""
+        ontology = to_rdflib([quad.triple for graph in self._graphs("ontology")
+                              for quad in self.store.quads_for_pattern(None, None, None, graph)])
+        source = b"".join(self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) or b""
+                          for g in self._graphs(*ENTAILMENT_SOURCES))
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object, self.INFERRED)
+                          for t in derive(source, rules_for(ontology, self.settings.cache_dir)))
+
+    def around(self, focus: set[URIRef]) -> Graph:
+        """The part of the graph the shapes read for ``focus``: the statements about the focus nodes (both
+        ways), what their neighbours are (type, labels, scheme, place in the hierarchy), the statements
+        sharing their labels (overlapping labels), and the ontology and metadata."""
+        values = " ".join(f"<{iri}>" for iri in sorted(focus))
+        query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+            {{ VALUES ?f {{ {values} }} {{ ?f ?p ?o BIND(?f AS ?s) }} UNION {{ ?s ?p ?f BIND(?f AS ?o) }} }}
+            UNION {{ {{ SELECT DISTINCT ?s WHERE {{ VALUES ?f {{ {values} }} {{ ?f ?q ?s }} UNION {{ ?s ?q ?f }}
+                                                  FILTER(isIRI(?s)) }} }}
+                     VALUES ?p {{ {NEIGHBOUR_PREDICATES} }} ?s ?p ?o }}
+            UNION {{ VALUES ?f {{ {values} }} ?f ?q ?label FILTER(isLiteral(?label)) ?s ?p ?label BIND(?label AS ?o) }}
+        }}"""
+        triples = list(self.store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+        for graph in self._graphs("ontology", "metadata"):
+            triples += [quad.triple for quad in self.store.quads_for_pattern(None, None, None, graph)]
+        return to_rdflib(triples)
+
+    def everything(self) -> Graph:
+        """Every graph, asserted and inferred, merged: what the shapes see of the whole."""
+        return to_rdflib([quad.triple for quad in self.store])
+
+    def job_types(self) -> Graph:
+        """The job types the context defines (their rdf:type statements)."""
+        jobs = Graph()
+        for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RM.JobType))):
+            if quad.graph_name != self.INFERRED:
+                jobs.add((from_oxigraph(quad.subject), RDF.type, RM.JobType))
+        return jobs
+
+    def _labelled(self, focus: set[URIRef]):
+        label = ox.NamedNode(str(SKOS.prefLabel))
+        for iri in sorted(focus):
+            if str(iri).startswith(str(ID)):
+                yield from self.store.quads_for_pattern(ox.NamedNode(str(iri)), label, None)
+
+    def files_labelling(self, focus: set[URIRef], exclude: set[Path]) -> list[tuple[Path, Graph]]:
+        """The source files, other than ``exclude``, that give one of ``focus`` a preferred label."""
+        graphs = {quad.graph_name for quad in self._labelled(focus) if quad.graph_name in self.paths}
+        return [(self.paths[g], to_rdflib([q.triple for q in self.store.quads_for_pattern(None, None, None, g)]))
+                for g in sorted(graphs, key=lambda g: g.value) if self.paths[g].resolve() not in exclude]
+
+    def labels_of(self, focus: set[URIRef]) -> Graph:
+        """The preferred labels the published graphs (not per-file sources) give ``focus``."""
+        return to_rdflib([quad.triple for quad in self._labelled(focus)
+                          if quad.graph_name not in self.paths and quad.graph_name != self.INFERRED])
 
 
 # ---------------------------------------------------------------------------

@@ -103,6 +103,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_concept, new_job
+
+    settings = _settings(args)
+    if args.what == "job":
+        made = new_job(settings, args.title, family=args.family, subfamily=args.subfamily, sheet=args.sheet)
+    else:
+        made = new_concept(settings, args.kind, args.label)
+    print(f"{made.path}:{made.line}: <{made.iri}>")
+    print("  écrit ; remplacez chaque « À COMPLÉTER », puis `refmetiers validate` / written; replace each "
+          "« À COMPLÉTER », then run `refmetiers validate`")
+    if made.similar:
+        print("  concepts proches déjà présents (à réutiliser s'il s'agit du même) / close existing concepts "
+              "(reuse one if it is the same):")
+        for label, iri, similarity in made.similar:
+            print(f"    {similarity:.2f}  {label}  <{iri}>")
+    return EXIT_OK
+
+
 def cmd_fmt(args: argparse.Namespace) -> int:
     from .formatting import format_files
 
@@ -245,6 +264,22 @@ def make_parser() -> argparse.ArgumentParser:
     fmt.add_argument("files", nargs="*", type=Path, metavar="FILE", help="the files to format (default: data/**/*.ttl)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list the files that differ")
     fmt.set_defaults(func=cmd_fmt)
+
+    new = commands.add_parser("new", help="start a new job type or concept: a file with the next free code, "
+                              "the required fields marked, close existing concepts suggested")
+    what = new.add_subparsers(dest="what", required=True, metavar="job|concept")
+    new_job = what.add_parser("job", help='a new job type: data/jobs/{slug}.ttl (e.g. new job "Développeur")')
+    new_job.add_argument("title", help="the French title of the job type")
+    new_job.add_argument("--family", help="the family's slug (e.g. production)")
+    new_job.add_argument("--subfamily", help="the sub-family's slug (e.g. exploitation)")
+    new_job.add_argument("--no-sheet", dest="sheet", action="store_false",
+                         help="a job type named in the nomenclature, without a sheet")
+    _common(new_job)
+    new_concept = what.add_parser("concept", help="a new concept added to data/schemes/ with the next free code")
+    new_concept.add_argument("kind", choices=["activity", "knowhow", "knowledge", "factor", "certification"])
+    new_concept.add_argument("label", help="its French preferred label")
+    _common(new_concept)
+    new.set_defaults(func=cmd_new)
 
     stats = commands.add_parser("stats", help="statistics of the last build")
     _common(stats)

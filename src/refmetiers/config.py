@@ -35,6 +35,11 @@ def packaged_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def _user_cache() -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home().is_dir() else "")
+    return Path(base) / "refmetiers" if base else None
+
+
 def _default_root() -> Path:
     # The project the user stands in, else the one the package carries (for `validate FILE…` anywhere).
     return find_root(Path.cwd()) or packaged_root()
@@ -55,6 +60,8 @@ class Settings:
     query_workers: int = 2
     read_timeout_s: float = 20.0  # a client must send each whole request within this time (slow clients)
     max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
+    # What can be computed again, kept between runs (the inference rules of an ontology); None: no cache.
+    cache_dir: Path | None = field(default_factory=lambda: _user_cache())
 
     @property
     def ontology_dir(self) -> Path:
@@ -94,6 +101,7 @@ _ENV = {
     "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
     "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
     "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
+    "REFMETIERS_CACHE_DIR": ("cache_dir", Path),
 }
 
 

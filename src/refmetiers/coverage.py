@@ -39,7 +39,8 @@ RECORDS = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX sssom: <https://w3id.org/sssom/>
 SELECT ?s ?p ?o ?j WHERE { GRAPH <%(mappings)s> {
   ?r a sssom:Mapping ; owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
-     sssom:mapping_justification ?j } }"""
+     sssom:mapping_justification ?j
+  FILTER NOT EXISTS { ?r sssom:predicate_modifier "Not" } } }"""
 
 KINDS = """SELECT ?s ?type WHERE { GRAPH <%(referentiel)s> { ?s a ?type } VALUES ?type { %(types)s } }"""
 

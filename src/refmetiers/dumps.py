@@ -10,23 +10,38 @@ Atomicity: everything is written to a temporary sibling folder that replaces dis
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import io
 import json
+import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from . import formats
 from .errors import BuildError
-from .namespaces import ASSERTED_OWN, DCAT, GRAPH_NAMES, PREFIXES, SPDX, bind_prefixes, graph_iri
+from .namespaces import (
+    ASSERTED_OWN,
+    DCAT,
+    GRAPH_NAMES,
+    ID,
+    PREFIXES,
+    RM,
+    SPDX,
+    SSSOM,
+    bind_prefixes,
+    graph_iri,
+)
 from .releases import ReleaseInfo
 
 
@@ -54,6 +69,10 @@ DUMPS = (
 )
 
 CONTEXT_FILE = "context.jsonld"
+CROSSWALK_FILE = "refmetiers-crosswalk.csv"
+SSSOM_SUFFIX = ".sssom.tsv"
+SSSOM_SPEC = URIRef("https://w3id.org/sssom/spec")
+CSV_SPEC = URIRef("https://www.rfc-editor.org/rfc/rfc4180")
 CHECKSUMS_FILE = "SHA256SUMS"
 VOID_FILE = "void.ttl"
 REPORT_FILE = "validation-report.ttl"
@@ -199,6 +218,60 @@ def canonical_report(report: Graph) -> Graph:
     return canonical
 
 
+# The columns of the crosswalk CSV: one row per published link of a job type, the target's code in the
+# column of its vocabulary (the others empty), so that a spreadsheet filter on a column lists one vocabulary.
+CROSSWALK_TARGETS = (
+    ("esco_occupation", "http://data.europa.eu/esco/occupation/"),
+    ("isco", "http://data.europa.eu/esco/isco/"),
+    ("rome_fiche", str(ID) + "rome/"),
+    ("rome_appellation", str(ID) + "rome-appellation/"),
+    ("pcs2020", str(ID) + "pcs2020/"),
+    ("pcs2003", str(ID) + "pcs2003/"),
+)
+CROSSWALK_COLUMNS = ("job", "label_fr", "label_en", *(name for name, _ in CROSSWALK_TARGETS), "predicate",
+                     "target_iri", "target_label", "record_id")
+
+
+def _label(graph: Graph, node: URIRef, lang: str) -> str:
+    labels = sorted(str(o) for o in graph.objects(node, SKOS.prefLabel) if getattr(o, "language", None) == lang)
+    return labels[0] if labels else ""
+
+
+def crosswalk_csv(graphs: dict[str, Graph]) -> str:
+    """The job types' links to ESCO, ISCO, ROME and PCS as one flat CSV (RFC 4180), from the mapping records.
+
+    Negative mappings (``predicate_modifier Not``) are left out: they are records of rejected links.
+    """
+    mappings, referentiel, reference = graphs["mappings"], graphs["referentiel"], graphs["reference"]
+    job_prefix = str(ID) + "job/"
+    rows = []
+    for record in mappings.subjects(RDF.type, SSSOM.Mapping):
+        if (record, SSSOM.predicate_modifier, None) in mappings:
+            continue
+        job, predicate, target = (mappings.value(record, p) for p in
+                                  (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget))
+        if not str(job).startswith(job_prefix) or (job, RDF.type, RM.JobType) not in referentiel:
+            continue
+        codes = {name: "" for name, _ in CROSSWALK_TARGETS}
+        for name, prefix in CROSSWALK_TARGETS:
+            if str(target).startswith(prefix):
+                notation = reference.value(target, SKOS.notation)
+                codes[name] = str(notation) if notation is not None else str(target)[len(prefix):]
+        if not any(codes.values()):
+            continue
+        target_label = _label(reference, target, "fr") or _label(reference, target, "en")
+        rows.append([str(job)[len(job_prefix):], _label(referentiel, job, "fr"), _label(referentiel, job, "en"),
+                     *codes.values(), "skos:" + str(predicate).rsplit("#", 1)[1], str(target), target_label,
+                     str(record)])
+    vocabularies = slice(3, 3 + len(CROSSWALK_TARGETS))
+    rows.sort(key=lambda row: (row[0], [not code for code in row[vocabularies]], row[vocabularies], row[-1]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CROSSWALK_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def _write(path: Path, text: str | bytes) -> None:
     data = text.encode("utf-8") if isinstance(text, str) else text
     path.write_bytes(data)
@@ -255,6 +328,19 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, release_inf
         void.add((release, DCAT.distribution, distribution))
         if path.name.endswith((".nt", ".ttl", ".nq", ".trig", ".rdf", ".jsonld")) and path.name != CONTEXT_FILE:
             void.add((release, VOID.dataDump, distribution))
+        if path.name.endswith((SSSOM_SUFFIX, SSSOM_SUFFIX + ".gz")):
+            void.add((distribution, DCTERMS.conformsTo, SSSOM_SPEC))
+            void.add((distribution, DCTERMS.description, Literal(
+                "Un jeu de correspondances SSSOM de refmetiers, tel qu'il est maintenu dans le dépôt.", lang="fr")))
+            void.add((distribution, DCTERMS.description, Literal(
+                "A refmetiers SSSOM mapping set, as maintained in the repository.", lang="en")))
+        if path.name.startswith(CROSSWALK_FILE):
+            void.add((distribution, DCTERMS.conformsTo, CSV_SPEC))
+            void.add((distribution, DCTERMS.description, Literal(
+                "Les liens des emplois-types vers ESCO, la CITP/ISCO, le ROME et les PCS, une ligne par lien.",
+                lang="fr")))
+            void.add((distribution, DCTERMS.description, Literal(
+                "The job types' links to ESCO, ISCO, ROME and PCS, one row per link.", lang="en")))
         void.add((distribution, RDF.type, DCAT.Distribution))
         void.add((distribution, DCTERMS.title, Literal(path.name)))
         void.add((distribution, DCAT.downloadURL, distribution))
@@ -273,14 +359,16 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, release_inf
 
 
 def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: ReleaseInfo,
-               validation_report: Graph | None = None) -> list[Path]:
+               validation_report: Graph | None = None, mapping_sets: Sequence[Path] = ()) -> list[Path]:
     """Write every dump to ``dist`` atomically; return the paths written.
 
+    ``mapping_sets`` are the SSSOM files, published as they are (and gzipped) beside the crosswalk CSV.
     Nothing in ``dist`` changes unless every file was written.
     """
     dist = Path(dist)
     dist.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-", dir=dist.parent))
+    remove_leftovers(dist)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
     try:
         context = jsonld_context()
         lines = _Lines(graphs, base)
@@ -288,6 +376,9 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
         for spec in DUMPS:
             for fmt in spec.formats:
                 _write(staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines, context))
+        for path in mapping_sets:
+            _write(staging / Path(path).name, Path(path).read_bytes())
+        _write(staging / CROSSWALK_FILE, crosswalk_csv(graphs))
         if validation_report is not None:
             report = canonical_report(validation_report)
             (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
@@ -308,11 +399,42 @@ def write_void_and_sums(folder: Path, metadata: Graph, base: str, release: Relea
     (folder / CHECKSUMS_FILE).write_text(sums, encoding="utf-8")
 
 
+def remove_leftovers(dist: Path) -> list[Path]:
+    """Remove the staging and old folders that builds killed half-way left beside ``dist``; return them.
+
+    A folder's name carries the id of the build process that made it; one whose process still runs is
+    another build at work and is left alone.
+    """
+    removed = []
+    for path in Path(dist).parent.glob(f".{dist.name}-*-*"):
+        kind, _, rest = path.name[len(dist.name) + 2:].partition("-")
+        pid = rest.split("-", 1)[0]
+        if kind not in ("new", "old") or not path.is_dir():
+            continue
+        if pid.isdigit() and _running(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _swap_in(staging: Path, dist: Path) -> None:
     """Replace ``dist`` by ``staging`` with two renames (the old folder is removed last)."""
     old = None
     if dist.exists():
-        old = dist.with_name(f".{dist.name}-old-{staging.name.rsplit('-', 1)[-1]}")
+        old = dist.with_name(f".{dist.name}-old-{os.getpid()}-{staging.name.rsplit('-', 1)[-1]}")
         dist.rename(old)
     staging.rename(dist)
     if old is not None:

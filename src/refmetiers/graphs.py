@@ -22,14 +22,6 @@ def empty_asserted() -> dict[str, Graph]:
     return graphs
 
 
-def entailment_source(graphs: dict[str, Graph]) -> Graph:
-    """The data the entailments come from: the asserted graphs of :data:`ENTAILMENT_SOURCES`, merged."""
-    data = Graph()
-    for name in ENTAILMENT_SOURCES:
-        data += graphs[name]
-    return data
-
-
 def merge(graphs: dict[str, Graph]) -> Graph:
     """Every graph of ``graphs`` merged into one (what the shapes see, asserted and inferred)."""
     merged = Graph()

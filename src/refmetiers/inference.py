@@ -13,15 +13,20 @@ Two steps, each with the tool that is exact and cheap for it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import hashlib
+import json
+from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import owlrl
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from .graphs import entailment_source
+from .graphs import ENTAILMENT_SOURCES
 from .namespaces import bind_prefixes
+from .sources import from_oxigraph
 
 # Super-properties and super-classes we do not materialise: true, but useless to a reader and
 # they would double the inferred graph (skos:note would repeat every editorial note).
@@ -109,16 +114,15 @@ def rules_from_schema(schema: Graph) -> Rules:
 _ASSERTED = ox.NamedNode("urn:refmetiers:asserted")
 
 
-def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
-    """Run ``rules`` over ``data`` to a fixpoint; return only the new triples.
+def derive(ntriples: bytes, rules: Rules, max_rounds: int = 50) -> list[ox.Triple]:
+    """Run ``rules`` over the N-Triples ``ntriples`` to a fixpoint, in pyoxigraph; the new triples only.
 
     The rules work on the default graph; a copy of the data in a named graph lets the store itself
-    tell the new triples from the asserted ones, so only the (small) difference comes back to rdflib.
+    tell the new triples from the asserted ones.
     """
     store = ox.Store()
-    text = data.serialize(format="nt", encoding="utf-8")
-    store.bulk_load(text, ox.RdfFormat.N_TRIPLES)
-    store.bulk_load(text, ox.RdfFormat.N_TRIPLES, to_graph=_ASSERTED)
+    store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES, to_graph=_ASSERTED)
     updates = rules.as_sparql()
     size = len(store)
     for _ in range(max_rounds):
@@ -127,19 +131,72 @@ def apply_rules(data: Graph, rules: Rules, max_rounds: int = 50) -> Graph:
         if len(store) == size:
             break
         size = len(store)
-    new = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ GRAPH <{_ASSERTED.value}> {{ ?s ?p ?o }} }} }}")
+    new = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER NOT EXISTS "
+                      f"{{ GRAPH <{_ASSERTED.value}> {{ ?s ?p ?o }} }} }}")
+    return list(new)  # type: ignore[arg-type]
+
+
+def apply_rules(data: Graph | bytes, rules: Rules, max_rounds: int = 50) -> Graph:
+    """Run ``rules`` over ``data`` (a graph, or its N-Triples) to a fixpoint; return only the new triples
+    (the small difference is all that comes back to rdflib)."""
+    text = data if isinstance(data, bytes) else data.serialize(format="nt", encoding="utf-8")
+    new = derive(text, rules, max_rounds)
     inferred = Graph()
-    inferred.parse(data=ox.serialize(new, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    # straight from pyoxigraph's terms: no N-Triples text to write and parse back
+    blank: dict = {}
+    inferred.addN((from_oxigraph(t.subject, blank), from_oxigraph(t.predicate, blank),
+                   from_oxigraph(t.object, blank), inferred) for t in new)
     return inferred
+
+
+_RULE_KINDS = ("sub_properties", "inverses", "symmetric", "transitive", "sub_classes")
+
+
+@lru_cache(maxsize=8)
+def _rules_of(ontology_ntriples: frozenset[str], cache_dir: Path | None) -> Rules:
+    # The key: the ontology, the SKOS axioms and this module's code (a change in the rules' making
+    # must not read old rules).
+    key = hashlib.sha256("\n".join(sorted(ontology_ntriples)).encode("utf-8"))
+    key.update(resources.files("refmetiers").joinpath("skos-axioms.ttl").read_bytes())
+    key.update(Path(__file__).read_bytes())
+    cached = cache_dir / f"rules-{key.hexdigest()[:32]}.json" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        try:
+            stored = json.loads(cached.read_text(encoding="utf-8"))
+            return Rules(**{kind: {tuple(URIRef(t) for t in item) if isinstance(item, list) else URIRef(item)
+                                   for item in stored[kind]} for kind in _RULE_KINDS})
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a damaged cache is computed again
+    ontology = Graph().parse(data="\n".join(ontology_ntriples), format="nt")
+    rules = rules_from_schema(close_schema(ontology))
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            stored = {kind: sorted([list(item) if isinstance(item, tuple) else item
+                                    for item in getattr(rules, kind)]) for kind in _RULE_KINDS}
+            cached.write_text(json.dumps(stored), encoding="utf-8")
+        except OSError:
+            pass  # no cache where nothing may be written: only slower
+    return rules
+
+
+def rules_for(ontology: Graph, cache_dir: Path | None = None) -> Rules:
+    """The data-level rules of ``ontology``. owlrl's closure of the schema is a third of the entailments'
+    time, so they are computed once per ontology: kept for the process, and in ``cache_dir`` (a JSON
+    file per ontology) for the next run."""
+    return _rules_of(frozenset(ontology.serialize(format="nt").splitlines()), cache_dir)
 
 
 def infer(ontology: Graph, data: Graph) -> Graph:
     """The entailments of ``data`` under ``ontology`` that we publish, without the asserted triples."""
-    return apply_rules(data, rules_from_schema(close_schema(ontology)))
+    return apply_rules(data, rules_for(ontology))
 
 
-def with_entailments(graphs: dict[str, Graph]) -> dict[str, Graph]:
+def with_entailments(graphs: dict[str, Graph], cache_dir: Path | None = None) -> dict[str, Graph]:
     """``graphs`` (the asserted named graphs) plus graph `inferred`, computed from them."""
-    inferred = infer(graphs["ontology"], entailment_source(graphs))
+    # The entailment source as N-Triples, graph by graph: merging the graphs in rdflib first cost more
+    # than the rules (the store merges them on loading).
+    source = b"".join(graphs[name].serialize(format="nt", encoding="utf-8") for name in ENTAILMENT_SOURCES)
+    inferred = apply_rules(source, rules_for(graphs["ontology"], cache_dir))
     bind_prefixes(inferred)
     return {**graphs, "inferred": inferred}

@@ -81,6 +81,13 @@ class _Text:
                         return index
         return None
 
+    def statement_starts(self, term) -> list[int]:
+        """The 0-based lines where a statement about ``term`` opens at column 0 (one per block)."""
+        spellings = self.spellings(term)
+        return [index for index, line in enumerate(self.lines)
+                if any(line.startswith(spelling) and self._has(line[: len(spelling) + 1] + " ", spelling)
+                       for spelling in spellings)]
+
     def block_end(self, start: int) -> int:
         """The last line of the statement that starts at ``start``."""
         for index in range(start, len(self.lines)):
@@ -136,6 +143,19 @@ class Locator:
             self._texts[path] = _Text(path)
         return self._texts[path]
 
+    def statement_starts(self, path: Path, term) -> list[int]:
+        """The 1-based lines of ``path`` where a statement about ``term`` opens (one per block)."""
+        return [index + 1 for index in self._text(Path(path)).statement_starts(term)]
+
+    def term_lines(self, path: Path, term) -> list[int]:
+        """The 1-based lines of ``path`` that spell ``term`` (an IRI or a literal)."""
+        text = self._text(Path(path))
+        return [index + 1 for index in range(len(text.lines)) if text.find_in(index, index, term) is not None]
+
+    def line(self, path: Path, subject, predicate, obj) -> Location:
+        """The place in ``path`` of the triple (its object's line, else its predicate's, else its subject's)."""
+        return self._line(Path(path), subject, predicate, obj)
+
     def _line(self, path: Path, subject, predicate, obj) -> Location:
         index = self._text(path).triple_line(subject, predicate, obj)
         return Location(path, None if index is None else index + 1)
@@ -158,6 +178,8 @@ class Locator:
                             return self._line(path, s, predicate, o)
         if isinstance(value, Literal):  # a literal found through a longer path: where it is written
             for path, graph in self.files:
+                if (focus, None, None) not in graph and (None, None, focus) not in graph:
+                    continue  # the same text in a file that says nothing of the focus is someone else's
                 for s, p in graph.subject_predicates(value):
                     if not isinstance(s, BNode):
                         return self._line(path, s, p, value)

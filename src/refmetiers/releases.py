@@ -20,6 +20,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from rdflib.term import Node
 
+from . import store
 from .errors import ConfigError
 from .namespaces import DCAT, GRAPH_NAMES, bind_prefixes, graph_iri
 from .sources import parse_turtle
@@ -328,13 +329,14 @@ def dataset_version_of(dist: Path) -> str | None:
     return values[0] if values else None
 
 
-def data_version(dist: Path, releases_dir: Path, fingerprint: str) -> str:
+def data_version(dist: Path, releases_dir: Path) -> str:
     """The data version to show: ``X.Y.Z`` when ``dist`` holds exactly release X.Y.Z, else ``X.Y.Z+FINGERPRINT``.
 
     Both parts come from the content (the version stated in the data, the checksums of the dumps), so
     identical sources show the same version, and a working build never passes for a release.
     """
-    version = dataset_version_of(dist) or "0.0.0"
+    fingerprint = store.data_version(dist)
+    version = dataset_version_of(dist) or UNRELEASED
     built, cut = Path(dist) / QUADS_DUMP, Path(releases_dir) / version / QUADS_DUMP
     if built.is_file() and cut.is_file() and built.read_bytes() == cut.read_bytes():
         return version

@@ -129,7 +129,7 @@ def _syntax_error(path: Path, exc: SyntaxError) -> SourceError:
     return SourceError(path, f"Turtle syntax error: {reason}", line, column, messages=messages, fixes=fixes)
 
 
-def _term(term, blank: dict[str, BNode]):
+def from_oxigraph(term, blank: dict[str, BNode] | None = None):
     """A pyoxigraph term as the rdflib term rdflib's own Turtle parser would have made."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -139,8 +139,49 @@ def _term(term, blank: dict[str, BNode]):
         datatype = term.datatype.value
         return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
     if isinstance(term, ox.BlankNode):
-        return blank.setdefault(term.value, BNode())
+        return BNode() if blank is None else blank.setdefault(term.value, BNode())
     raise TypeError(f"unexpected term {term!r}")
+
+
+def parse_turtle_triples(path: Path, text: str | None = None) -> list[ox.Triple]:
+    """Parse one Turtle file with pyoxigraph (exact positions, strict IRIs, and fast).
+
+    Raises:
+        SourceError: the file cannot be read, is not UTF-8, has a byte-order mark, or its Turtle is
+            malformed (with line and column).
+    """
+    if text is None:
+        text = read_source(path)
+    try:
+        return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except SyntaxError as exc:
+        raise _syntax_error(path, exc) from None
+
+
+def to_rdflib(triples: list[ox.Triple]) -> Graph:
+    """pyoxigraph triples as an rdflib graph (our prefixes bound)."""
+    graph = Graph()
+    bind_prefixes(graph)
+    blank: dict[str, BNode] = {}
+    graph.addN((from_oxigraph(t.subject, blank), from_oxigraph(t.predicate, blank), from_oxigraph(t.object, blank),
+                graph) for t in triples)
+    return graph
+
+
+def read_source(path: Path) -> str:
+    """The text of a source file (UTF-8, no byte-order mark).
+
+    Raises:
+        SourceError: the file cannot be read, is not UTF-8 or has a byte-order mark.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(path, f"cannot read the file: {exc.strerror or exc}", messages={
+            "en": f"Cannot read the file: {exc.strerror or exc}.",
+            "fr": f"Impossible de lire le fichier : {exc.strerror or exc}."}, fixes={
+            "en": "Check the file's name and path.", "fr": "Vérifiez le nom et le chemin du fichier."}) from None
+    return decode_utf8(path, data)
 
 
 def parse_turtle(path: Path, text: str | None = None) -> Graph:
@@ -150,25 +191,15 @@ def parse_turtle(path: Path, text: str | None = None) -> Graph:
         SourceError: the file cannot be read, is not UTF-8, has a byte-order mark, or its Turtle is
             malformed (with line and column).
     """
-    if text is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SourceError(path, f"cannot read the file: {exc.strerror or exc}", messages={
-                "en": f"Cannot read the file: {exc.strerror or exc}.",
-                "fr": f"Impossible de lire le fichier : {exc.strerror or exc}."}, fixes={
-                "en": "Check the file's name and path.", "fr": "Vérifiez le nom et le chemin du fichier."}) from None
-        text = decode_utf8(path, data)
-    graph = Graph()
-    bind_prefixes(graph)
-    blank: dict[str, BNode] = {}
-    try:
-        triples = [(_term(t.subject, blank), _term(t.predicate, blank), _term(t.object, blank), graph)
-                   for t in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())]
-    except SyntaxError as exc:
-        raise _syntax_error(path, exc) from None
-    graph.addN(triples)
-    return graph
+    return to_rdflib(parse_turtle_triples(path, text))
+
+
+def parse_file_triples(source: SourceFile) -> list[ox.Triple]:
+    """Parse a source file according to its kind, as pyoxigraph triples."""
+    if source.path.name.endswith(".sssom.tsv"):
+        graph = mapping_set_to_graph(source.path)
+        return list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    return parse_turtle_triples(source.path)
 
 
 def parse_file(source: SourceFile) -> Graph:

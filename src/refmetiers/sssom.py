@@ -40,7 +40,18 @@ JUSTIFICATIONS = {f"semapv:{name}": SEMAPV[name] for name in (
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 #: Columns written by :func:`write_mapping_set`, in SSSOM's usual order.
 COLUMNS = ("record_id", "subject_id", "subject_label", "predicate_id", "object_id", "object_label",
-           "mapping_justification", "confidence", "author_id", "comment")
+           "mapping_justification", "similarity_score", "similarity_measure", "mapping_tool", "author_id",
+           "reviewer_id", "comment")
+#: The SSSOM version our sets declare: ``record_id`` and ``similarity_score`` are SSSOM 1.1 slots.
+SSSOM_VERSION = "1.1"
+#: The one value of SSSOM's ``predicate_modifier``: a negative mapping (the subject does NOT match the object).
+NOT = "Not"
+#: Score slots: (column, RDF property); each a number between 0 and 1.
+_SCORES = ("confidence", "similarity_score")
+#: Agent slots: several CURIEs or IRIs separated by "|".
+_AGENTS = ("author_id", "reviewer_id")
+#: Row-level sources (SSSOM lets a record name its own subject or object source).
+_SOURCES = ("subject_source", "object_source")
 
 _BUILTIN_PREFIXES = {"skos": str(SKOS), "semapv": str(SEMAPV), "owl": str(OWL), "rdfs": str(RDFS)}
 _CURIE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S*)$")
@@ -62,6 +73,18 @@ class Mapping:
     comment: str = ""
     record_id: str = ""
     mapping_date: str = ""
+    predicate_modifier: str = ""
+    similarity_score: float | None = None
+    similarity_measure: str = ""
+    mapping_tool: str = ""
+    reviewer_id: tuple[str, ...] = ()
+    subject_source: str = ""
+    object_source: str = ""
+
+    @property
+    def negated(self) -> bool:
+        """A negative mapping (``predicate_modifier: Not``): recorded, never published as a SKOS link."""
+        return self.predicate_modifier == NOT
 
 
 @dataclass
@@ -183,27 +206,41 @@ def _record(mapping_set: MappingSet, record: dict[str, str], line: int, default_
                           "expected a SEMAPV term such as semapv:ManualMappingCuration", line)
     for name in ("subject_id", "object_id"):
         mapping_set.expand(record[name], line, name)
-    confidence = None
-    if record.get("confidence"):
-        try:
-            confidence = float(record["confidence"])
-        except ValueError:
-            confidence = -1.0
-        if not 0.0 <= confidence <= 1.0:
-            raise SourceError(path, f"confidence {record['confidence']!r} is not a number between 0 and 1", line)
-    if record["mapping_justification"] == "semapv:LexicalMatching" and confidence is None:
-        raise SourceError(path, "a semapv:LexicalMatching record needs a confidence", line)
-    authors = tuple(a.strip() for a in record.get("author_id", "").split("|") if a.strip())
-    for author in authors:
-        mapping_set.expand(author, line, "author_id")
+    scores: dict[str, float | None] = {}
+    for name in _SCORES:
+        scores[name] = None
+        if record.get(name):
+            try:
+                scores[name] = float(record[name])
+            except ValueError:
+                scores[name] = -1.0
+            if not 0.0 <= (scores[name] or 0.0) <= 1.0:
+                raise SourceError(path, f"{name} {record[name]!r} is not a number between 0 and 1", line)
+    if record["mapping_justification"] == "semapv:LexicalMatching" and scores["similarity_score"] is None:
+        raise SourceError(path, "a semapv:LexicalMatching record needs a similarity_score (the matcher's score; "
+                                "confidence is the curator's confidence in the mapping)", line)
+    modifier = record.get("predicate_modifier", "")
+    if modifier not in ("", NOT):
+        raise SourceError(path, f"unknown predicate_modifier {modifier!r}: the only SSSOM value is {NOT!r}", line)
+    agents = {name: tuple(a.strip() for a in record.get(name, "").split("|") if a.strip()) for name in _AGENTS}
+    for name, values in agents.items():
+        for agent in values:
+            mapping_set.expand(agent, line, name)
+    for name in _SOURCES:
+        if record.get(name):
+            mapping_set.expand(record[name], line, name)
     if record.get("record_id"):
         mapping_set.expand(record["record_id"], line, "record_id")
     return Mapping(line=line, subject_id=record["subject_id"], predicate_id=record["predicate_id"],
                    object_id=record["object_id"], mapping_justification=record["mapping_justification"],
                    subject_label=record.get("subject_label", ""), object_label=record.get("object_label", ""),
-                   confidence=confidence, author_id=authors, comment=record.get("comment", ""),
+                   confidence=scores["confidence"], author_id=agents["author_id"], comment=record.get("comment", ""),
                    record_id=record.get("record_id", ""),
-                   mapping_date=record.get("mapping_date", "") or default_date)
+                   mapping_date=record.get("mapping_date", "") or default_date, predicate_modifier=modifier,
+                   similarity_score=scores["similarity_score"],
+                   similarity_measure=record.get("similarity_measure", ""), mapping_tool=record.get("mapping_tool", ""),
+                   reviewer_id=agents["reviewer_id"], subject_source=record.get("subject_source", ""),
+                   object_source=record.get("object_source", ""))
 
 
 def to_graph(mapping_set: MappingSet) -> Graph:
@@ -222,9 +259,11 @@ def to_graph(mapping_set: MappingSet) -> Graph:
         graph.add((set_iri, DCTERMS.license, URIRef(str(meta["license"]))))
     for creator in meta.get("creator_id") or []:
         graph.add((set_iri, DCTERMS.creator, mapping_set.expand(str(creator), 1, "creator_id")))
+    if meta.get("sssom_version"):
+        graph.add((set_iri, SSSOM.sssom_version, Literal(str(meta["sssom_version"]))))
     for key in ("subject_source", "object_source"):
         if meta.get(key):
-            graph.add((set_iri, SSSOM[key], URIRef(str(meta[key]))))
+            graph.add((set_iri, SSSOM[key], mapping_set.expand(str(meta[key]), 1, key)))
     if meta.get("object_source_version"):
         graph.add((set_iri, SSSOM.object_source_version, Literal(str(meta["object_source_version"]))))
     graph.add((set_iri, DCTERMS.source, Literal(f"data/mappings/{mapping_set.path.name}")))
@@ -232,8 +271,11 @@ def to_graph(mapping_set: MappingSet) -> Graph:
         subject = mapping_set.expand(m.subject_id, m.line)
         predicate = PREDICATES[m.predicate_id]
         obj = mapping_set.expand(m.object_id, m.line)
-        graph.add((subject, predicate, obj))
+        if not m.negated:
+            graph.add((subject, predicate, obj))
         node = mapping_set.expand(m.record_id, m.line) if m.record_id else URIRef(f"{set_iri}/{ordinal}")
+        if m.negated:
+            graph.add((node, SSSOM.predicate_modifier, Literal(NOT)))
         graph.add((node, RDF.type, SSSOM.Mapping))
         graph.add((node, DCTERMS.isPartOf, set_iri))
         graph.add((node, OWL.annotatedSource, subject))
@@ -244,10 +286,19 @@ def to_graph(mapping_set: MappingSet) -> Graph:
             graph.add((node, SSSOM.subject_label, Literal(m.subject_label)))
         if m.object_label:
             graph.add((node, SSSOM.object_label, Literal(m.object_label)))
-        if m.confidence is not None:
-            graph.add((node, SSSOM.confidence, Literal(m.confidence, datatype=XSD.double)))
-        for author in m.author_id:
-            graph.add((node, SSSOM.author_id, mapping_set.expand(author, m.line)))
+        for name in _SCORES:
+            value = getattr(m, name)
+            if value is not None:
+                graph.add((node, SSSOM[name], Literal(value, datatype=XSD.double)))
+        for name in ("similarity_measure", "mapping_tool"):
+            if getattr(m, name):
+                graph.add((node, SSSOM[name], Literal(getattr(m, name))))
+        for name in _AGENTS:
+            for agent in getattr(m, name):
+                graph.add((node, SSSOM[name], mapping_set.expand(agent, m.line)))
+        for name in _SOURCES:
+            if getattr(m, name):
+                graph.add((node, SSSOM[name], mapping_set.expand(getattr(m, name), m.line)))
         if m.comment:
             graph.add((node, SSSOM.comment, Literal(m.comment)))
         if m.mapping_date:
@@ -268,5 +319,6 @@ def write_mapping_set(out, metadata: dict, mappings: list[Mapping]) -> None:
     writer.writerow(COLUMNS)
     for m in mappings:
         writer.writerow([m.record_id, m.subject_id, m.subject_label, m.predicate_id, m.object_id, m.object_label,
-                         m.mapping_justification, "" if m.confidence is None else f"{m.confidence:.3f}",
-                         "|".join(m.author_id), m.comment])
+                         m.mapping_justification, "" if m.similarity_score is None else f"{m.similarity_score:.3f}",
+                         m.similarity_measure, m.mapping_tool, "|".join(m.author_id), "|".join(m.reviewer_id),
+                         m.comment])

@@ -28,7 +28,11 @@ from rdflib.namespace import RDF, SKOS
 from .config import Settings
 from .errors import ConfigError
 from .namespaces import ESCO, RM
-from .sssom import Mapping, write_mapping_set
+from .sssom import SSSOM_VERSION, Mapping, write_mapping_set
+
+#: How the suggester names itself and its score in the SSSOM records it writes (mapping_tool, similarity_measure).
+MAPPING_TOOL = "refmetiers suggest-links"
+SIMILARITY_MEASURE = "mean of the Dice coefficient of the word sets and difflib's character ratio"
 
 MAPPING_PROPERTIES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 
@@ -52,14 +56,25 @@ PREFIX_MAP = {
 
 
 def normalize(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces."""
+    """Lower case, no accents, no punctuation, single spaces.
+
+    >>> normalize("  Développeur  C++ / Java, Œuvre ")
+    'developpeur c++ java oeuvre'
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    stripped = stripped.replace("œ", "oe").replace("æ", "ae")  # NFKD keeps ligatures: "mise en œuvre"
     return " ".join(re.sub(r"[^0-9a-z+#]+", " ", stripped).split())
 
 
 def variants(label: str) -> list[str]:
-    """The label, and each side of an ESCO/ROME gendered form "administrateur/administratrice"."""
+    """The label, and each side of an ESCO/ROME gendered form "administrateur/administratrice".
+
+    >>> variants("administrateur/administratrice réseau")
+    ['administrateur/administratrice réseau', 'administrateur', 'administratrice réseau']
+    >>> variants("UX/UI")
+    ['UX/UI']
+    """
     found = [label]
     if "/" in label:
         found += [part for part in (p.strip() for p in label.split("/")) if len(part) > 2]
@@ -67,12 +82,25 @@ def variants(label: str) -> list[str]:
 
 
 def words(normalized: str) -> frozenset[str]:
+    """The content words of a normalized label, a final plural ``s`` dropped.
+
+    >>> sorted(words("gestion des incidents reseaux"))
+    ['gestion', 'incident', 'reseaux']
+    """
     return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w
                      for w in normalized.split() if w not in STOPWORDS)
 
 
 def score(a: str, b: str) -> float:
-    """Similarity of two normalized labels, in [0, 1]."""
+    """Similarity of two normalized labels, in [0, 1].
+
+    >>> score("gestion des incidents", "gestion des incidents")
+    1.0
+    >>> score("gestion des incidents", "") == 0.0
+    True
+    >>> 0 < score("gestion des incidents", "gerer les incidents") < 1
+    True
+    """
     wa, wb = words(a), words(b)
     if not wa or not wb:
         return 0.0
@@ -198,8 +226,8 @@ def to_mappings(candidates: list[Candidate], kind: str) -> tuple[dict, list[Mapp
         "mapping_set_id": f"https://w3id.org/refmetiers/id/mapping/suggestions-{kind}",
         "mapping_set_title": f"Suggested links ({kind}) for review: not curated",
         "mapping_set_description": "Candidates by label similarity (refmetiers suggest-links). Review each one; "
-                                   "copy the accepted records into a curated set with your author_id.",
-        "mapping_tool": "refmetiers suggest-links",
+                                   "copy the accepted records into a curated set with your reviewer_id.",
+        "sssom_version": SSSOM_VERSION,
         "license": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
     }
     records = []
@@ -208,7 +236,8 @@ def to_mappings(candidates: list[Candidate], kind: str) -> tuple[dict, list[Mapp
         records.append(Mapping(
             line=0, record_id=f"rmmap:suggestions-{kind}/{number:04d}", subject_id=_curie(c.subject),
             subject_label=c.subject_label, predicate_id=predicate, object_id=_curie(c.target),
-            object_label=c.target_label, mapping_justification="semapv:LexicalMatching", confidence=c.score,
+            object_label=c.target_label, mapping_justification="semapv:LexicalMatching", similarity_score=c.score,
+            similarity_measure=SIMILARITY_MEASURE, mapping_tool=MAPPING_TOOL,
             comment=f"{c.lang}: '{c.matched_subject}' ~ '{c.matched_target}'"))
     return metadata, records
 

@@ -73,8 +73,8 @@ def decode_codepoints(text: str) -> str:
 def blank_opaque(text: str) -> str:
     """``text`` with string literals, IRIs and comments replaced by a space: what keywords can be.
 
-    >>> blank_opaque('SELECT * { ?s <urn:x> "SERVICE" } # SERVICE')
-    'SELECT * { ?s   } '
+    >>> blank_opaque('SELECT * { ?s <urn:x> "SERVICE" } # SERVICE').split()
+    ['SELECT', '*', '{', '?s', '}']
     """
     return _OPAQUE.sub(" ", text)
 

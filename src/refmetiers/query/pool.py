@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import formats
-from .errors import BY_NAME, EngineFailure, QueryError, QueryTooExpensive
+from .errors import BY_NAME, EngineFailure, QueryError, QueryTooExpensive, Unavailable
 from .execution import QueryRequest, QueryResult
 from .limits import Limits
 from .worker import READY_ISOLATED, worker_main
@@ -393,8 +393,9 @@ class WorkerPool:
                     f"the query was stopped: {died.reason} (the server goes on; simplify the query or download "
                     "a dump)", f"la requête a été arrêtée : {died.reason_fr} (le serveur continue ; simplifiez la "
                     "requête ou téléchargez un export)") from None
-            raise EngineFailure(f"the query could not be answered: {died.reason}",
-                                f"la requête n'a pas pu aboutir : {died.reason_fr}") from None
+            # Not the query's doing (an operator or the system stopped the worker): retrying is the answer.
+            raise Unavailable(f"the query could not be answered: {died.reason}; retry it",
+                              f"la requête n'a pas pu aboutir : {died.reason_fr} ; réessayez-la") from None
         except EngineFailure:
             self.replace(worker)
             raise

@@ -6,10 +6,12 @@ time budget. The budget starts when a worker takes the query: time spent waiting
 from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote SPARQL endpoint) would
 offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
 
-Fairness: a free worker goes to the waiting client that holds the fewest running queries (ties: first
-come). A client whose last query ran past ``slow_after_s`` is "slow" until one of its queries is fast
-again: slow clients share at most ``workers - 1`` workers, and each may run ``max_slow_per_client`` at
-once, so one worker is always left for fast queries.
+Fairness: a client is "slow" from the moment one of its queries has run ``slow_after`` (a quarter of the
+budget) until one of its queries is fast again. A free worker goes to the waiting query of a client that is
+not slow, holding the fewest running queries (ties: first come). Slow clients share at most ``workers - 1``
+workers and each may run ``max_slow_per_client`` at once, so one worker is always left for fast queries. A
+query waits at most ``max_wait_s`` for a worker (default: twice the budget); its budget starts when a worker
+takes it.
 """
 
 from __future__ import annotations
@@ -35,9 +37,19 @@ ERROR_WINDOW_S = 60.0
 @dataclass
 class _Waiter:
     client: str
-    slow: bool
     future: asyncio.Future
     arrived: float = field(default_factory=time.monotonic)
+
+
+@dataclass(eq=False)
+class _Run:
+    """One query running on a worker."""
+
+    client: str
+    worker: Worker
+    slow: bool = False  # counted in the slow lane (its client was slow, or it ran past slow_after)
+    done: bool = False
+    timer: asyncio.TimerHandle | None = None
 
 
 @dataclass
@@ -131,10 +143,10 @@ class QueryService:
     def _slow_lane(self) -> int:
         return max(1, self.limits.workers - 1)
 
-    def _eligible(self, client_name: str, slow: bool) -> bool:
-        if not slow:
-            return True
+    def _eligible(self, client_name: str) -> bool:
         client = self._clients[client_name]
+        if not client.slow:
+            return True
         return self._slow_running < self._slow_lane() and client.running_slow < self.limits.max_slow_per_client
 
     def _offer(self, worker: Worker) -> None:
@@ -142,80 +154,94 @@ class QueryService:
         self._idle.append(worker)
         self._dispatch()
 
+    def _priority(self, waiter: _Waiter) -> tuple:
+        client = self._clients[waiter.client]
+        return (client.slow, client.running, waiter.arrived)
+
     def _dispatch(self) -> None:
+        self._waiters = [w for w in self._waiters if not w.future.done()]
         while self._idle and self._waiters:
-            candidates = [w for w in self._waiters if not w.future.done() and self._eligible(w.client, w.slow)]
+            candidates = [w for w in self._waiters if self._eligible(w.client)]
             if not candidates:
-                self._waiters = [w for w in self._waiters if not w.future.done()]
                 return
-            chosen = min(candidates, key=lambda w: (self._clients[w.client].running, w.arrived))
-            self._waiters.remove(chosen)
+            chosen = min(candidates, key=self._priority)
             worker = self._idle.pop()
             if not self.pool.usable(worker):
-                self._waiters.insert(0, chosen)
                 continue
-            self._take(chosen.client, chosen.slow)
-            chosen.future.set_result(worker)
+            self._waiters.remove(chosen)
+            chosen.future.set_result(self._take(chosen.client, worker))
 
-    def _take(self, client: str, slow: bool) -> None:
+    def _take(self, client: str, worker: Worker) -> _Run:
+        """Count a query of ``client`` as running on ``worker``; past ``slow_after`` it counts as slow."""
         state = self._clients[client]
         state.running += 1
-        if slow:
-            state.running_slow += 1
-            self._slow_running += 1
+        run = _Run(client, worker)
+        if state.slow:
+            self._mark_slow(run)
+        else:
+            run.timer = asyncio.get_running_loop().call_later(self.limits.slow_after, self._mark_slow, run)
+        return run
 
-    def _give_back(self, client: str, slow: bool, worker: Worker, seconds: float | None) -> None:
-        state = self._clients[client]
+    def _mark_slow(self, run: _Run) -> None:
+        if run.slow or run.done:
+            return
+        run.slow = True
+        state = self._clients[run.client]
+        state.slow = True  # its waiting queries now wait for the slow lane
+        state.running_slow += 1
+        self._slow_running += 1
+
+    def _give_back(self, run: _Run, seconds: float | None) -> None:
+        run.done = True
+        if run.timer is not None:
+            run.timer.cancel()
+        state = self._clients[run.client]
         state.running -= 1
-        if slow:
+        if run.slow:
             state.running_slow -= 1
             self._slow_running -= 1
         if seconds is not None:
-            state.slow = seconds > self.limits.slow_after_s
+            state.slow = seconds > self.limits.slow_after
+        worker = run.worker
         if self.pool.usable(worker):
             self._idle.append(worker)
         elif worker.generation != self.pool.stats.generation:
             self.pool.retire(worker)
         if not state.running and not state.waiting and not state.errors and not state.slow:
-            self._clients.pop(client, None)
+            self._clients.pop(run.client, None)
         self._dispatch()
 
-    async def _acquire(self, client: str, slow: bool) -> Worker:
+    async def _acquire(self, client: str) -> _Run:
         if not self._started:
             raise Unavailable("the query service is starting", "le service de requêtes démarre")
         state = self._clients[client]
-        while self._idle and not self._waiters:
+        while self._idle and not self._waiters and self._eligible(client):
             worker = self._idle.pop()
-            if not self.pool.usable(worker):
-                continue
-            if self._eligible(client, slow):
-                self._take(client, slow)
-                return worker
-            self._idle.append(worker)
-            break
+            if self.pool.usable(worker):
+                return self._take(client, worker)
         if self.pool.down:
             raise Unavailable("no query worker is running; the server is starting new ones, retry in a moment",
                               "aucun processus de requête ne tourne ; le serveur en relance, réessayez dans un instant")
         if len(self._waiters) >= self.limits.max_waiting:
             raise Overloaded(f"{len(self._waiters)} queries are already waiting; retry in a moment",
                              f"{len(self._waiters)} requêtes attendent déjà ; réessayez dans un instant")
-        per_client = max(2, self.limits.max_waiting // 4)
+        per_client = max(2, self.limits.max_waiting // 2)  # no one client fills the whole line
         if state.waiting >= per_client:
             raise Overloaded(f"you already have {state.waiting} queries waiting; wait for their answers",
                              f"vous avez déjà {state.waiting} requêtes en attente ; attendez leurs réponses")
-        waiter = _Waiter(client, slow, asyncio.get_running_loop().create_future())
+        waiter = _Waiter(client, asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
         state.waiting += 1
-        wait_s = self.limits.timeout_s
+        wait_s = self.limits.max_wait_s or 2 * self.limits.timeout_s
         try:
             return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=wait_s)
         except (TimeoutError, asyncio.CancelledError):
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
             elif waiter.future.done() and not waiter.future.cancelled():
-                # Given a worker just as we gave up: hand it back.
-                self._give_back(client, slow, waiter.future.result(), None)
-            if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                self._give_back(waiter.future.result(), None)  # given a worker just as we gave up: hand it back
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
                 raise
             self.pool.stats.timeouts += 1
             raise QueryTimeout(f"no query worker became free within {wait_s:g} s; retry in a moment",
@@ -238,13 +264,12 @@ class QueryService:
             self.note_client_error(client)
             raise
         budget = self.budget(request.timeout_s)
-        slow = client in self._clients and self._clients[client].slow
-        worker = await self._acquire(client, slow)
+        run = await self._acquire(client)
         union = not (request.default_graphs or request.named_graphs or names_dataset)
         started = time.monotonic()
         seconds: float | None = None
         try:
-            result = await self.pool.execute(worker, replace(request, union_default=union), budget)
+            result = await self.pool.execute(run.worker, replace(request, union_default=union), budget)
             seconds = time.monotonic() - started
             return result
         except QueryTimeout:
@@ -254,4 +279,4 @@ class QueryService:
             self.note_client_error(client)
             raise
         finally:
-            self._give_back(client, slow, worker, seconds)
+            self._give_back(run, seconds)

@@ -16,40 +16,55 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse
 
 from .. import __version__
 from .. import query as qs
 from ..config import Settings
+from ..labelsearch import LabelIndex, label_index
 from ..releases import data_version
-from ..store import data_version as fingerprint
-from ..store import label_index, load_store
+from ..store import load_store
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Cookbook:
-    """One query of queries/*.rq: its file name, title (first comment line), description and text."""
+    """One query of queries/*.rq: its file name, title (first comment line), French title (a ``# fr:``
+    comment line), description and text."""
 
     name: str
     title: str
     description: str
     text: str
+    title_fr: str = ""
+
+    def title_in(self, lang: str) -> str:
+        return self.title_fr if lang == "fr" and self.title_fr else self.title
+
+    def title_lang(self, lang: str) -> str:
+        return "fr" if lang == "fr" and self.title_fr else "en"
 
 
 def load_cookbook(folder: Path) -> list[Cookbook]:
-    """The queries of ``folder`` (each starts with ``#`` comment lines: a title, then a description)."""
+    """The queries of ``folder`` (each starts with ``#`` comment lines: a title, then a description;
+    a line ``# fr: …`` gives the French title)."""
     recipes = []
     for path in sorted(Path(folder).glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        comments = []
+        comments, title_fr = [], ""
         for line in text.splitlines():
             if not line.startswith("#"):
                 break
-            comments.append(line.lstrip("#").strip())
+            comment = line.lstrip("#").strip()
+            if comment.startswith("fr:"):
+                title_fr = comment[3:].strip()
+            else:
+                comments.append(comment)
         title = comments[0] if comments else path.stem
-        recipes.append(Cookbook(path.stem, title, " ".join(c for c in comments[1:] if c), text))
+        recipes.append(Cookbook(path.stem, title, " ".join(c for c in comments[1:] if c), text, title_fr))
     return recipes
 
 
@@ -63,18 +78,20 @@ class Context:
     service: qs.QueryService | None = None
     store: object = None
     version: str = ""
-    index: list | None = None
+    index: LabelIndex | None = None
     dumps: dict = field(default_factory=dict)
     cookbook: list[Cookbook] = field(default_factory=list)
     started: float = 0.0
     ready: bool = False
+    build_identity: tuple[int, int] | None = None  # of the build being served (see reload.py)
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def labels(self) -> list:
+    def labels(self) -> LabelIndex:
         """The label index for /search, built on first use (it is not needed to answer queries)."""
         with self._index_lock:
             if self.index is None:
-                self.index = label_index(self.store)
+                self.index = label_index(self.store, own=self.base + "def#")
         return self.index
 
     @property
@@ -95,8 +112,10 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         settings: where dist/ and queries/ are, the base IRI, the query limits.
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
     """
-    from . import dumps, errors, pages, releases, resources, search, sparql
+    from . import compare, dumps, errors, pages, releases, resources, search, sparql
+    from .dumps import close_files
     from .dumps import scan as scan_dumps
+    from .reload import build_identity, watch
     from .security import SecurityHeaders
 
     context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
@@ -104,24 +123,29 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         start = time.perf_counter()
+        context.build_identity = build_identity(settings.dist)
         context.service = qs.QueryService(settings.dist, context.limits,
                                           max_errors_per_minute=settings.max_client_errors)
         loop = asyncio.get_running_loop()
         # The workers load their copy of the store while this process loads its own.
         context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
                                                 context.service.start())
-        context.version = data_version(settings.dist, settings.releases_dir, fingerprint(settings.dist))
+        context.version = data_version(settings.dist, settings.releases_dir)
         context.dumps = await loop.run_in_executor(None, scan_dumps, settings.dist)
         context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
         context.started = time.perf_counter() - start
-        log.info("refmetiers: serving %s (version %s), ready in %.2f s", settings.dist, context.version, context.started)
+        log.info("refmetiers: serving %s (version %s), ready in %.2f s", settings.dist, context.version,
+                 context.started)
+        watcher = asyncio.create_task(watch(context), name="refmetiers-build-watch")
         try:
             yield
         finally:
+            watcher.cancel()
             context.service.close()
+            close_files(context.dumps)
 
-    app = FastAPI(title="refmetiers", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="refmetiers", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The French IT job reference (Référentiel métiers informatique) as linked data: "
                               "SPARQL 1.1 endpoint, dereferenceable IRIs, dumps, label search.")
     app.state.ctx = context
@@ -133,6 +157,16 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     from starlette.staticfiles import StaticFiles
 
     app.mount("/static", StaticFiles(packages=[("refmetiers.web", "static")]), name="static")
-    for module in (pages, sparql, releases, dumps, search, resources):
+    for module in (pages, sparql, releases, dumps, search, compare, resources):
         app.include_router(module.router(context))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        # Swagger UI from our own static files (vendored from npm swagger-ui-dist): /docs works offline.
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="refmetiers API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+        # The API is documented in English: say so (FastAPI's page names no language).
+        return HTMLResponse(bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1))
     return app

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
 from .. import formats
 from .errors import BadRequest, NotAcceptable, PayloadTooLarge
+from .routes import record
+
 
 class Params:
     """Parameters decoded strictly as UTF-8 (Starlette would silently replace invalid bytes)."""
@@ -18,7 +19,7 @@ class Params:
         self.pairs = list(pairs or [])
 
     @classmethod
-    def parse(cls, raw: bytes, charset: str = "utf-8") -> "Params":
+    def parse(cls, raw: bytes, charset: str = "utf-8") -> Params:
         try:
             text = raw.decode("ascii") if charset.lower() in ("utf-8", "utf8") else raw.decode(charset)
         except UnicodeDecodeError:
@@ -33,7 +34,7 @@ class Params:
         except UnicodeDecodeError as exc:
             raise BadRequest(f"a parameter is not valid UTF-8 once percent-decoded: {exc.reason}") from None
 
-    def extend(self, other: "Params") -> None:
+    def extend(self, other: Params) -> None:
         self.pairs += other.pairs
 
     def all(self, name: str) -> list[str]:
@@ -106,7 +107,8 @@ def choose_format(request: Request, params: Params, offered: tuple[formats.Forma
     if override:
         fmt = formats.by_name(override, offered) or formats.by_media_type(override, offered)
         if fmt is None or fmt not in offered:
-            raise BadRequest(f"format {override!r} is not served here; choose one of {', '.join(formats.names(offered))}")
+            choices = ", ".join(formats.names(offered))
+            raise BadRequest(f"format {override!r} is not served here; choose one of {choices}")
         return fmt
     fmt = formats.negotiate(request.headers.get("accept"), offered)
     if fmt is None:
@@ -121,29 +123,6 @@ def alternates(path: str, offered: tuple[formats.Format, ...], current: formats.
                      for f in offered if f is not current)
 
 
-@dataclass
-class Link:
-    """A link to a resource, as the templates show it."""
-
-    href: str
-    label: str
-    label_en: str | None = None
-    iri: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-def local_href(iri: str, base: str) -> str:
-    """The path on this server of one of our IRIs; other http(s) IRIs stay as they are; anything else
-    (``javascript:``, ``urn:`` …) gets no link at all (``""``): query results are not trusted HTML."""
-    if iri.startswith(base):
-        rest = iri[len(base):]
-        if rest.split("/", 1)[0] in ("id", "scheme", "def", "dataset", "graph") or rest.startswith("def#"):
-            return "/" + quote(rest, safe="/#:@!$&'()*+,;=-._~")
-    if iri.startswith(("http://", "https://")):
-        return iri
-    return ""
-
-
 def media_type_of_request(request: Request) -> tuple[str, str | None]:
     """The media type and charset of the request body."""
     return media_type_and_charset(request.headers.get("content-type"))
@@ -151,6 +130,7 @@ def media_type_of_request(request: Request) -> tuple[str, str | None]:
 
 def add_route(api, path: str, endpoint, methods: list[str], **options) -> None:
     """Register ``endpoint`` once per method, each with its own OpenAPI operation id; HEAD stays out of the schema."""
+    record(path, methods)
     name = options.pop("name", None) or path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace(
         "}", "").replace(":", "_") or "home"
     for method in methods:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, Response, StreamingResponse
 
 from .. import __version__, formats
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
+from .html import render
 
 LISTING = (formats.HTML, formats.JSON)
 VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -29,11 +31,21 @@ class DumpFile:
     sha256: str
     media_type: str
     mtime_ns: int = 0
+    fd: int = -1  # opened at scan time: the listed content stays readable after a rebuild replaces the file
 
     def unchanged(self) -> bool:
         """Whether the file on disk is still the one listed (a rebuild replaces dist/ under a running server)."""
         try:
             stat = self.path.stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+
+    def pinned_unchanged(self) -> bool:
+        """Whether the descriptor opened at scan time still reads the listed content (a build renames dist/
+        away, which keeps it; overwriting the file in place does not)."""
+        try:
+            stat = os.fstat(self.fd)
         except OSError:
             return False
         return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
@@ -48,10 +60,21 @@ def scan(dist: Path) -> dict[str, DumpFile]:
     files = {}
     for path in sorted(Path(dist).iterdir()):
         if path.is_file() and not path.name.startswith("."):
-            stat = path.stat()
+            fd = os.open(path, os.O_RDONLY)
+            stat = os.fstat(fd)
             files[path.name] = DumpFile(path.name, path, stat.st_size, sha256(path), media_type_of(path.name),
-                                        stat.st_mtime_ns)
+                                        stat.st_mtime_ns, fd)
     return files
+
+
+def close_files(files: dict[str, DumpFile]) -> None:
+    """Close the descriptors ``scan`` opened."""
+    for entry in files.values():
+        if entry.fd >= 0:
+            try:
+                os.close(entry.fd)
+            except OSError:
+                pass
 
 
 def router(context) -> APIRouter:
@@ -68,20 +91,17 @@ def router(context) -> APIRouter:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
-            html = context.templates.get_template("dumps.html").render(files=entries, version=context.version)
-            return HTMLResponse(html, headers=headers)
+            return render(context, request, "dumps.html", headers=headers, files=entries)
         body = {"data_version": context.version, "software_version": __version__,
                 "files": [{"name": f.name, "url": f"/dumps/{f.name}", "size": f.size, "sha256": f.sha256,
                            "media_type": f.media_type} for f in entries]}
-        return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type=formats.JSON.content_type, headers=headers)
+        return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type=formats.JSON.content_type,
+                        headers=headers)
 
     def download(request: Request, name: str) -> Response:
         entry = listing().get(name)
         if entry is None:
             raise NotFound(f"no file {name!r} in the dumps; see /dumps/ for the list")
-        if not entry.unchanged():
-            raise NotReady(f"{name} was rebuilt after this server started; it serves the previous build until "
-                           "it is restarted")
         headers = {"ETag": entry.etag, "Cache-Control": "public, max-age=3600"}
         if not_modified(request, entry.etag):
             return Response(status_code=304, headers=headers)
@@ -90,8 +110,18 @@ def router(context) -> APIRouter:
             media_type += "; charset=utf-8"
         # A .gz file is the gzip file itself (application/gzip), never a Content-Encoding of something else.
         disposition = "attachment" if name.endswith(".gz") else "inline"
-        return FileResponse(entry.path, media_type=media_type, headers=headers,
-                            content_disposition_type=disposition, filename=name)
+        if not entry.unchanged() and not entry.pinned_unchanged():
+            raise NotReady(f"{name} was overwritten in place under this server; it is served again once the server "
+                           "has reloaded the build (a build swaps dist/ in whole) or restarted")
+        if entry.unchanged():
+            return FileResponse(entry.path, media_type=media_type, headers=headers,
+                                content_disposition_type=disposition, filename=name)
+        # Rebuilt on disk, not yet reloaded: the listed (previous) content, from the descriptor opened at scan time.
+        headers.update({"Content-Length": str(entry.size), "Content-Disposition": f'{disposition}; filename="{name}"'})
+        body = b"" if request.method == "HEAD" else pinned_reader(entry.fd, entry.size)
+        if isinstance(body, bytes):
+            return Response(body, media_type=media_type, headers=headers)
+        return StreamingResponse(body, media_type=media_type, headers=headers)
 
     def void(request: Request) -> Response:
         params = query_params(request)
@@ -119,3 +149,18 @@ def router(context) -> APIRouter:
 
 
 __all__ = ["router", "scan", "CHECKSUMS_FILE"]
+
+
+def pinned_reader(fd: int, size: int, chunk: int = 1 << 16):
+    """The ``size`` bytes of the open file ``fd`` from the start, read on a descriptor of its own."""
+    own = os.dup(fd)
+    try:
+        offset = 0
+        while offset < size:
+            data = os.pread(own, min(chunk, size - offset), offset)
+            if not data:
+                break
+            offset += len(data)
+            yield data
+    finally:
+        os.close(own)

@@ -1,7 +1,8 @@
 """The one place that maps an error to an HTTP status, and the one shape of an error response.
 
 A 4xx is the client's fault and carries a message saying what to change; a 5xx is ours and is logged.
-Errors on /sparql are plain text (what SPARQL clients print); elsewhere they are JSON.
+Errors on /sparql are plain text (what SPARQL clients print); elsewhere they are JSON, or a page of the
+site (in its layout and the reader's language) when a browser asks for HTML.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from starlette.responses import Response
 
 from .. import query as qs
 from ..errors import ConfigError, RefmetiersError
+from .html import LanguageError, error_page, wants_html
+from .routes import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,10 @@ def error_response(request: Request, status: int, message: str, code: str, heade
         if facts.get("message_fr") and facts["message_fr"] != message:
             text += facts["message_fr"] + "\n"
         return Response(text, status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
+    if wants_html(request):
+        page = error_page(request, status, message, headers, facts.get("message_fr"))
+        if page is not None:
+            return page
     extra = {key: value for key, value in facts.items() if key in ("message_fr", "line", "column") and value}
     body = json.dumps({"status": status, "error": code, "message": message, **extra}, ensure_ascii=False)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
@@ -98,25 +105,16 @@ async def handle_refmetiers_error(request: Request, exc: RefmetiersError) -> Res
     return error_response(request, status, str(exc), type(exc).__name__, facts=facts)
 
 
+async def handle_language_error(request: Request, exc: LanguageError) -> Response:
+    return error_response(request, 400, str(exc), "LanguageError")
+
+
 async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         # Each method is its own route (one OpenAPI operation each): Starlette's Allow names only the first.
-        headers["Allow"] = ", ".join(allowed_methods(request))
+        headers["Allow"] = ", ".join(allowed_methods(request.url.path))
     return error_response(request, exc.status_code, str(exc.detail), "HTTPException", headers)
-
-
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the app answers at this path."""
-    from starlette.routing import Match
-
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        route_methods = getattr(route, "methods", None)
-        if match != Match.NONE and route_methods:
-            methods |= set(route_methods)
-    return sorted(methods)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -133,6 +131,7 @@ def install(app) -> None:
     from fastapi.exceptions import RequestValidationError
 
     app.add_exception_handler(RefmetiersError, handle_refmetiers_error)
+    app.add_exception_handler(LanguageError, handle_language_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(Exception, handle_unexpected)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from ..describe import labels_of
 from ..store import select
-from .common import add_route, local_href
+from . import svg
+from .common import add_route
+from .html import Tr, choose_language, render
+from .links import local_href, pick_label
 
 TREE = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rm: <https://w3id.org/refmetiers/def#>
-SELECT ?family ?familyLabel ?sub ?subLabel ?job ?jobLabel ?jobEn ?sheet WHERE {
+SELECT ?family ?sub ?job ?sheet WHERE {
   ?family a rm:Family .
-  OPTIONAL { ?family skos:prefLabel ?familyLabel FILTER(lang(?familyLabel) = "fr") }
   OPTIONAL {
     ?job a rm:JobType ; rm:family ?family .
-    OPTIONAL { ?job skos:prefLabel ?jobLabel FILTER(lang(?jobLabel) = "fr") }
-    OPTIONAL { ?job skos:prefLabel ?jobEn FILTER(lang(?jobEn) = "en") }
-    OPTIONAL { ?job rm:subFamily ?sub OPTIONAL { ?sub skos:prefLabel ?subLabel FILTER(lang(?subLabel) = "fr") } }
+    OPTIONAL { ?job rm:subFamily ?sub }
     OPTIONAL { ?job rm:hasSheet ?sheet }
   }
 }"""
@@ -26,48 +28,64 @@ SELECT ?family ?familyLabel ?sub ?subLabel ?job ?jobLabel ?jobEn ?sheet WHERE {
 DATASET = """PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?title ?description WHERE {
   <%s> dcterms:title ?title ; dcterms:description ?description .
-  FILTER(lang(?title) = "fr" && lang(?description) = "fr")
+  FILTER(lang(?title) = "%s" && lang(?description) = "%s")
 } LIMIT 1"""
 
 
-def family_tree(store, base: str) -> list[dict]:
-    """Families → sub-families → job types, sorted by label, for the home page."""
+def _named(store, iri: str, base: str, lang: str) -> dict:
+    label, label_lang = pick_label(labels_of(store, ox.NamedNode(iri)), lang) or (iri, "")
+    return {"href": local_href(iri, base), "label": label, "lang": label_lang, "iri": iri}
+
+
+def family_tree(store, base: str, lang: str = "fr") -> list[dict]:
+    """Families → sub-families → job types, sorted by label in ``lang``, for the home page."""
     families: dict[str, dict] = {}
     for row in select(store, TREE):
         family = row["family"].value
-        entry = families.setdefault(family, {"href": local_href(family, base),
-                                             "label": row["familyLabel"].value if "familyLabel" in row else family,
-                                             "subs": {}})
+        entry = families.setdefault(family, {**_named(store, family, base, lang), "subs": {}})
         if "job" not in row:
             continue
         sub = row["sub"].value if "sub" in row else ""
-        group = entry["subs"].setdefault(sub, {"href": local_href(sub, base) if sub else None,
-                                               "label": row["subLabel"].value if "subLabel" in row else "",
-                                               "jobs": {}})
+        group = entry["subs"].setdefault(sub, {**(_named(store, sub, base, lang) if sub else
+                                                  {"href": None, "label": "", "lang": ""}), "jobs": {}})
         job = row["job"].value
-        group["jobs"][job] = {"href": local_href(job, base),
-                              "label": row["jobLabel"].value if "jobLabel" in row else job,
-                              "label_en": row["jobEn"].value if "jobEn" in row else None,
+        group["jobs"][job] = {**_named(store, job, base, lang),
                               "sheet": "sheet" in row and row["sheet"].value == "true"}
     out = []
     for family in sorted(families.values(), key=lambda f: f["label"].casefold()):
         subs = []
-        for sub in sorted(family["subs"].values(), key=lambda s: s["label"].casefold()):
+        for sub in sorted(family["subs"].values(), key=lambda s: (s["label"] != "", s["label"].casefold())):
             subs.append({**sub, "jobs": sorted(sub["jobs"].values(), key=lambda j: j["label"].casefold())})
         out.append({**family, "subs": subs})
     return out
+
+
+def tree_picture(families: list[dict], title: str, lang: str):
+    """The family tree as an SVG picture (jobs with a full sheet in bold)."""
+    roots = []
+    for family in families:
+        children = []
+        for sub in family["subs"]:
+            jobs = [svg.Node(j["label"], j["href"], j["lang"], strong=j["sheet"]) for j in sub["jobs"]]
+            if sub["href"]:
+                children.append(svg.Node(sub["label"], sub["href"], sub["lang"], jobs))
+            else:
+                children += jobs
+        roots.append(svg.Node(family["label"], family["href"], family["lang"], children))
+    return svg.tree(roots, title, lang)
 
 
 def router(context) -> APIRouter:
     api = APIRouter(tags=["Pages"])
 
     def home(request: Request) -> HTMLResponse:
-        rows = select(context.store, DATASET % (context.base + "dataset"))
+        lang = choose_language(request)[0]
+        rows = select(context.store, DATASET % (context.base + "dataset", lang, lang))
         dataset = {k: v.value for k, v in rows[0].items()} if rows else {}
-        html = context.templates.get_template("home.html").render(
-            dataset=dataset, families=family_tree(context.store, context.base), cookbook=context.cookbook,
-            version=context.version)
-        return HTMLResponse(html)
+        families = family_tree(context.store, context.base, lang)
+        title = Tr(lang)("Familles, sous-familles et emplois-types", "Families, sub-families and job types")
+        return render(context, request, "home.html", lang=lang, dataset=dataset, families=families,
+                      tree=tree_picture(families, title, lang), cookbook=context.cookbook)
 
     async def healthz() -> JSONResponse:
         # Alive unless the query workers are down and fail to restart (the server keeps trying, with back-off).

@@ -16,14 +16,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, Response
 
 from .. import formats, releases
-from ..changes import CATEGORIES, from_json, to_markdown
+from ..changes import CATEGORIES, from_json
 from ..dumps import media_type_of, sha256
 from ..namespaces import PREFIXES, graph_iri
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
+from .html import render as render_page
 
 LISTING = (formats.HTML, formats.JSON)
 RDF_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -45,7 +46,10 @@ def router(context) -> APIRouter:
     cache: dict[str, object] = {}
 
     def catalogue() -> list[releases.CutRelease]:
-        if "catalogue" not in cache:  # releases are immutable; new ones come with a restart, as dist/ does
+        if cache.get("version") != context.version:  # a new build may come with a new release
+            cache.clear()
+            cache["version"] = context.version
+        if "catalogue" not in cache:
             cache["catalogue"] = releases.catalogue(settings.releases_dir, base)
         return cache["catalogue"]  # type: ignore[return-value]
 
@@ -65,14 +69,11 @@ def router(context) -> APIRouter:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
-            return HTMLResponse(html(), headers=headers)
+            template, values = html()
+            return render_page(context, request, template, headers=headers, categories=CATEGORIES, **values)
         if fmt is formats.JSON:
             return Response(json_body(), media_type=fmt.content_type, headers=headers)
         return Response(_serialise(rdf(), fmt), media_type=fmt.content_type, headers=headers)
-
-    def render(template: str, **values) -> str:
-        return context.templates.get_template(template).render(version=context.version, categories=CATEGORIES,
-                                                                **values)
 
     # ---- /releases/ ----
     def listing(request: Request) -> Response:
@@ -86,7 +87,7 @@ def router(context) -> APIRouter:
                 "dumps": f"/dumps/{e.version}/", "changes": f"/changes/{e.previous}/{e.version}" if e.has_changes
                 else None, "counts": e.counts} for e in entries]}, ensure_ascii=False, indent=1)
 
-        return respond(request, "/releases/", LISTING, key, lambda: render("releases.html", releases=entries),
+        return respond(request, "/releases/", LISTING, key, lambda: ("releases.html", {"releases": entries}),
                        None, body)
 
     def listing_redirect() -> Response:
@@ -101,7 +102,7 @@ def router(context) -> APIRouter:
             return list(ox.parse(path=str(void), format=ox.RdfFormat.TURTLE))
 
         return respond(request, f"/dataset/{version}", PAGE_OFFER, "dataset:" + sha256(void),
-                       lambda: render("release.html", entry=entry, files=_files(entry.folder)), triples)
+                       lambda: ("release.html", {"entry": entry, "files": _files(entry.folder)}), triples)
 
     # ---- /def/X.Y.Z ----
     def ontology(request: Request, version: str) -> Response:
@@ -116,9 +117,9 @@ def router(context) -> APIRouter:
                                            if q.graph_name == graph]
             return cache["def:" + version]  # type: ignore[return-value]
 
-        def html() -> str:
+        def html() -> tuple[str, dict]:
             turtle = _serialise(triples(), formats.TURTLE).decode("utf-8")
-            return render("release-ontology.html", entry=entry, turtle=turtle)
+            return "release-ontology.html", {"entry": entry, "turtle": turtle}
 
         return respond(request, f"/def/{version}", PAGE_OFFER, "def:" + sha256(dump), html, triples)
 
@@ -134,7 +135,7 @@ def router(context) -> APIRouter:
                 indent=1)
 
         return respond(request, f"/dumps/{version}/", LISTING, "dumps:" + sha256(entry.folder / "SHA256SUMS"),
-                       lambda: render("release.html", entry=entry, files=files), None, body)
+                       lambda: ("release.html", {"entry": entry, "files": files}), None, body)
 
     def download(request: Request, version: str, name: str) -> Response:
         entry = release(version)
@@ -174,11 +175,9 @@ def router(context) -> APIRouter:
         stem = entry.folder / releases.CHANGES_STEM
         json_file, ttl_file = stem.with_suffix(".json"), stem.with_suffix(".ttl")
 
-        def html() -> str:
+        def html() -> tuple[str, dict]:
             published = from_json(json_file.read_text(encoding="utf-8"))
-            lang = "en" if request.headers.get("accept-language", "").lower().startswith("en") else "fr"
-            return render("changes.html", change_set=published, summary=to_markdown(published, lang), entry=entry,
-                          base=base)
+            return "changes.html", {"change_set": published, "entry": entry, "base": base}
 
         def triples() -> list:
             return list(ox.parse(path=str(ttl_file), format=ox.RdfFormat.TURTLE))

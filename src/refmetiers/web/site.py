@@ -31,7 +31,8 @@ from urllib.parse import quote
 from .. import formats
 from ..config import Settings
 from ..errors import ConfigError
-from ..store import label_index, select
+from ..labelsearch import label_index
+from ..store import select
 
 MARKER = ".refmetiers-site"
 # The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
@@ -218,7 +219,7 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
     """Ask the web application, in process, for every representation, and write each to ``staging``."""
     import httpx
 
-    from .. import query_service as qs
+    from .. import query as qs
     from . import create_app
     from .dumps import LISTING, VOID_OFFER
     from .resources import OFFERED
@@ -246,10 +247,29 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
             for name, entry in sorted(context.dumps.items()):
                 writer.copy(entry.path, f"dumps/{name}")
             writer.write("index.html", await _get(client, "/", accept="text/html"))
-            writer.write("static/style.css", await _get(client, "/static/style.css"))
+            for name in static_files():
+                writer.write(f"static/{name}", await _get(client, f"/static/{name}"))
             writer.write("search-index.json", search_index(context.store, settings.base_iri))
             for status, body in _error_bodies().items():
                 writer.write(f".errors/{status}.json", json.dumps(body, ensure_ascii=False).encode("utf-8"))
+            # What a browser gets instead (a page of the site; nginx picks it when Accept names text/html).
+            for status, (path, params, accept) in HTML_ERRORS.items():
+                writer.write(f".errors/{status}.html", await _get_error(client, path, params, accept, status))
+
+
+def static_files() -> list[str]:
+    """The files under /static/ (stylesheet, icon, the query page's script, the vendored YASGUI and Swagger UI)."""
+    from importlib.resources import files
+
+    names, folders = [], [(files("refmetiers.web") / "static", "")]
+    while folders:
+        folder, prefix = folders.pop()
+        for child in folder.iterdir():
+            if child.is_dir():
+                folders.append((child, f"{prefix}{child.name}/"))
+            elif not child.name.startswith(".") and child.name != "README.md":
+                names.append(prefix + child.name)
+    return sorted(names)
 
 
 def _swap_in(staging: Path, out: Path) -> None:
@@ -265,9 +285,9 @@ def _swap_in(staging: Path, out: Path) -> None:
 
 def search_index(store, base: str) -> bytes:
     """The label index as JSON for a page script: one entry per label, with its normalised search key."""
-    from .common import local_href
+    from .links import local_href
 
-    entries = sorted(label_index(store), key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
+    entries = sorted(label_index(store).entries, key=lambda e: (e.iri, not e.preferred, e.lang, e.label))
     body = {"own": base + "id/",
             "fields": ["iri", "href", "label", "lang", "preferred", "key"],
             "labels": [[e.iri, local_href(e.iri, base), e.label, e.lang, e.preferred, e.key] for e in entries]}
@@ -277,6 +297,19 @@ def search_index(store, base: str) -> bytes:
 # --------------------------------------------------------------------------------------------------
 # Server configuration.
 # --------------------------------------------------------------------------------------------------
+
+# A request that makes the app answer each status to a browser, for the static error pages.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.8"
+HTML_ERRORS = {400: ("/def", {"format": "pdf"}, BROWSER_ACCEPT), 404: ("/id/.errors-404", None, BROWSER_ACCEPT),
+               406: ("/.well-known/void", None, "text/html")}
+
+
+async def _get_error(client, path: str, params: dict | None, accept: str, status: int) -> bytes:
+    response = await client.get(path, params=params, headers={"Accept": accept})
+    if response.status_code != status or not response.headers.get("content-type", "").startswith("text/html"):
+        raise ConfigError(f"{path}: expected a {status} page, got {response.status_code}")
+    return response.content
+
 
 def _error_bodies() -> dict[int, dict]:
     return {
@@ -289,12 +322,15 @@ def _error_bodies() -> dict[int, dict]:
 
 
 def _types_block(offered_sets) -> str:
-    lines = {}
+    # Every extension of the format registry (dumps such as the crosswalk CSV and the SSSOM TSV files need
+    # theirs), then the offered sets, whose choice wins where two formats share an extension.
+    lines = {fmt.extension: fmt.media_type for fmt in formats.FORMATS}
     for offered in offered_sets:
         for fmt in offered:
             lines[fmt.extension] = fmt.media_type
     lines.update({"html": "text/html", "css": "text/css", "json": "application/json", "gz": formats.GZIP_MEDIA_TYPE,
-                  "trig": formats.TRIG.media_type, "nq": formats.NQUADS.media_type})
+                  "trig": formats.TRIG.media_type, "nq": formats.NQUADS.media_type,
+                  "csv": formats.RESULTS_CSV.media_type, "tsv": formats.RESULTS_TSV.media_type})
     return "\n".join(f"        {media} {ext};" for ext, media in sorted(lines.items()))
 
 
@@ -380,6 +416,9 @@ def nginx_config(out: Path, options: SiteOptions, offered, void_offer, listing) 
         maps.append(f"map $rm_{key}_param $rm_{key} {{\n    default $rm_{key}_param;\n    \"\" $rm_{key}_accept;\n}}")
     # The path as requested ($uri changes when try_files picks the file), for the Link header.
     maps.append('map $request_uri $rm_path {\n    default $uri;\n    "~^(?<rm_p>[^?]*)" $rm_p;\n}')
+    # A browser (Accept names text/html, not at q=0) gets the error as a page of the site, others JSON.
+    maps.append('map $http_accept $rm_error {\n    default json;\n'
+                '    "~*text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))" html;\n}')
     maps.append(_nginx_link_map("$rm_res_link", "$rm_res", offered))
     root = str(out)
 
@@ -392,7 +431,8 @@ def nginx_config(out: Path, options: SiteOptions, offered, void_offer, listing) 
         try_files {file_prefix.replace("$document_root", "")}.$rm_{key} =404;"""
 
     upstream, proxied = _nginx_upstream(options)
-    errors = "\n".join(f"    error_page {status} /.errors/{status}.json;" for status in _error_bodies())
+    errors = "\n".join(f"    error_page {status} /.errors/{status}.{'$rm_error' if status in HTML_ERRORS else 'json'};"
+                       for status in _error_bodies())
     return f"""# Generated by `refmetiers site` (data version {{version}}); regenerate rather than edit.
 # Include it in nginx's http {{ }} block. The static tree is {root}.
 
@@ -414,7 +454,7 @@ server {{
     location ^~ /.errors/ {{
         internal;
         default_type application/json;
-        types {{ }}
+        types {{ text/html html; application/json json; }}
         add_header Vary Accept always;
     }}
     location = /.refmetiers-site {{ return 404; }}

@@ -9,15 +9,25 @@ import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from .. import formats
 from .. import query as qs
+from ..errors import RefmetiersError
 from ..store import TURTLE_PREFIXES
 from .common import (
-    add_route, client_of, local_href, etag, media_type_of_request, not_modified, Params, query_params, read_body,
+    Params,
+    add_route,
+    client_of,
+    etag,
+    media_type_of_request,
+    not_modified,
+    query_params,
+    read_body,
 )
-from .errors import BadRequest, NotReady, UnsupportedMediaType
+from .errors import BadRequest, NotReady, UnsupportedMediaType, status_of
+from .html import query_error_view, render
+from .links import local_href
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RESULT_OFFER = formats.RESULT_FORMATS + (formats.HTML,)
@@ -81,36 +91,31 @@ def service_description(context, endpoint: str) -> list[ox.Triple]:
 
 def router(context) -> APIRouter:
     api = APIRouter(tags=["SPARQL"])
-    templates = context.templates
 
     def render_page(request: Request, params: Params) -> Response:
         fmt = _override(params, DESCRIPTION_OFFER) or formats.negotiate(request.headers.get("accept"), DESCRIPTION_OFFER) \
             or formats.TURTLE
         headers = {"Vary": "Accept"}
         if fmt is formats.HTML:
-            html = templates.get_template("sparql.html").render(cookbook=context.cookbook, query="", limits=context.limits,
-                                                                version=context.version)
-            return HTMLResponse(html, headers=headers)
+            return query_page(context, request, headers=headers)
         endpoint = context.base + "sparql"  # the published address, never the request's Host header
         body = ox.serialize(service_description(context, endpoint), format=fmt.ox,
                             prefixes={"sd": SD, **TURTLE_PREFIXES} if fmt.name in ("ttl", "rdf") else None)
         return Response(body, media_type=fmt.content_type, headers=headers)
 
-    def render_html(result: qs.QueryResult, text: str) -> Response:
+    def render_html(request: Request, result: qs.QueryResult, text: str) -> Response:
         table, boolean, graph = None, None, None
         if result.kind == "solutions":
             parsed = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.JSON)
             variables = [v.value for v in parsed.variables]
-            rows = [[row[v] for v in variables] for row in parsed]
+            rows = [[_term_href(row[v], context.base) for v in variables] for row in parsed]
             table = {"variables": variables, "rows": rows}
         elif result.kind == "boolean":
             boolean = json.loads(result.body)["boolean"]
         else:
             graph = result.body.decode("utf-8")
-        html = templates.get_template("results.html").render(
-            query=text, table=table, boolean=boolean, graph=graph, cookbook=context.cookbook, limits=context.limits,
-            seconds=result.seconds, term_href=lambda term: _term_href(term, context.base), version=context.version)
-        return HTMLResponse(html, headers={"Vary": "Accept"})
+        return query_page(context, request, query=text, results={"table": table, "boolean": boolean, "graph": graph,
+                                                                 "seconds": result.seconds})
 
     async def answer(request: Request) -> Response:
         if not context.ready or context.service is None:
@@ -158,12 +163,21 @@ def router(context) -> APIRouter:
             headers.update({"ETag": tag, "Cache-Control": "public, max-age=300"})
             if not_modified(request, tag):
                 return Response(status_code=304, headers=headers)
-        result = await context.service.run(request_)
         if html:
+            try:
+                result = await context.service.run(request_)
+            except RefmetiersError as exc:
+                # A browser gets the query page back, the query kept and the error marked on it.
+                status = status_of(exc)
+                if status >= 500 and status != 503:
+                    raise
+                return query_page(context, request, query=text, status=status,
+                                  error=query_error_view(exc, status, text), headers={"Vary": "Accept"})
             # A page of 10,000 rows takes a while to render: off the event loop, which serves everyone.
-            response = await run_in_threadpool(render_html, result, text)
+            response = await run_in_threadpool(render_html, request, result, text)
             response.headers.update(headers)
             return response
+        result = await context.service.run(request_)
         return Response(result.body, media_type=result.format.content_type, headers=headers)
 
     for methods, extra in ((["GET", "HEAD"], {"parameters": OPENAPI["parameters"], "responses": OPENAPI["responses"]}),
@@ -171,6 +185,14 @@ def router(context) -> APIRouter:
         add_route(api, "/sparql", answer, methods=methods, summary="SPARQL 1.1 query endpoint", description=DESCRIPTION
                   .format(base=context.base), openapi_extra=extra)
     return api
+
+
+def query_page(context, request: Request, *, query: str = "", status: int = 200, error: dict | None = None,
+               results: dict | None = None, headers: dict | None = None) -> Response:
+    """The query page: the editor (YASGUI over a plain form that works without JavaScript), the cookbook, and
+    the results or the error of the query just run."""
+    return render(context, request, "sparql.html", status=status, headers=headers or {"Vary": "Accept"},
+                  cookbook=context.cookbook, query=query, limits=context.limits, error=error, results=results)
 
 
 DESCRIPTION = (
