@@ -40,7 +40,7 @@ def test_releases_listing_json_has_dates_links_and_counts(client):
 
 
 def test_releases_listing_html(client):
-    page = client.get("/releases/", headers={"Accept": "text/html"})
+    page = client.get("/releases/?lang=fr", headers={"Accept": "text/html"})
     assert page.headers["content-type"].startswith("text/html")
     assert 'href="/changes/0.1.0/0.2.0"' in page.text and 'href="/dumps/0.1.0/"' in page.text
     assert "Libellés préférentiels modifiés" in page.text and "première version" in page.text
@@ -97,7 +97,7 @@ def test_changes_route_serves_the_published_diff_as_json_rdf_and_html(client, ro
     as_ttl = client.get("/changes/0.1.0/0.2.0", headers={"Accept": "text/turtle"})
     graph = rdflib.Graph().parse(data=as_ttl.text, format="turtle")
     assert graph.isomorphic(rdflib.Graph().parse(root / "releases" / "0.2.0" / "changes.ttl"))
-    page = client.get("/changes/0.1.0/0.2.0", headers={"Accept": "text/html"})
+    page = client.get("/changes/0.1.0/0.2.0?lang=fr", headers={"Accept": "text/html"})
     assert "rename rmid:job/alpha from" in page.text and "Concepts dépréciés" in page.text
 
 
