@@ -168,7 +168,7 @@ def deprecating_client(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("cookbook-deprecated") / "root"
     shutil.copytree(build_fixture(tmp_path_factory.mktemp("cookbook")), root, ignore=shutil.ignore_patterns("dist"))
-    (root / "data" / "jobs" / "zz-deprecated.ttl").write_text(
+    (root / "data" / "zz-deprecated.ttl").write_text(
         "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
         f"<{JOB}technicien-support> owl:deprecated true .\n"
         f"<{BASE}id/knowhow/SF004> owl:deprecated true .\n", encoding="utf-8")

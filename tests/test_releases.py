@@ -344,3 +344,12 @@ def test_last_published_iris_are_those_of_the_newest_release(released):
             URIRef(BASE + "def"), URIRef(BASE + "dataset")} <= iris
     assert not any(str(iri).startswith("http://data.europa.eu/") for iri in iris)
     assert releases.last_published_iris(released / "nothing-here", BASE) == (None, set())
+
+
+def test_the_published_job_check_knows_the_jobs_of_the_last_release(released, tmp_path):
+    from refmetiers.build import published_job_types
+
+    settings = load_settings(root=released, dist_dir=tmp_path / "never-built")
+    jobs = published_job_types(settings)
+    assert jobs is not None
+    assert set(jobs.subjects(RDF.type, RM.JobType)) == {URIRef(ID + "job/alpha"), URIRef(ID + "job/beta")}

@@ -7,6 +7,7 @@ runs first).
 
 from __future__ import annotations
 
+import gzip
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from . import releases
 from .checks import SourceChecks
 from .config import Settings
 from .dumps import write_dist
@@ -140,17 +142,23 @@ def check_sources(settings: Settings, sources: list[SourceFile] | None = None) -
 
 
 def published_job_types(settings: Settings) -> Graph | None:
-    """The job types of the last build (their type and labels), or None when nothing was built.
+    """The job types published so far (their type and labels): those of the last release (releases/) and
+    of the last build (dist/); None when there is neither.
 
     Read with pyoxigraph, which loads the N-Quads dump in a fraction of rdflib's time.
     """
     quads = settings.dist / QUADS_FILE
-    if not quads.is_file():
+    released = releases.latest(settings.releases_dir)
+    if not quads.is_file() and released is None:
         return None
     store = ox.Store()
     try:
-        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
-    except (OSError, SyntaxError) as exc:
+        if quads.is_file():
+            store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+        if released is not None:
+            dump = settings.releases_dir / released / releases.QUADS_DUMP
+            store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError, EOFError, gzip.BadGzipFile) as exc:
         raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
     jobs = Graph()
     query = (f"SELECT DISTINCT ?job ?label WHERE {{ ?job a <{RM.JobType}> "
