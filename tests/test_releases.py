@@ -353,3 +353,16 @@ def test_the_published_job_check_knows_the_jobs_of_the_last_release(released, tm
     jobs = published_job_types(settings)
     assert jobs is not None
     assert set(jobs.subjects(RDF.type, RM.JobType)) == {URIRef(ID + "job/alpha"), URIRef(ID + "job/beta")}
+
+
+def test_guard_lets_a_property_lose_a_characteristic_but_not_its_kind():
+    nearby = URIRef(BASE + "def#nearbyJob")
+    old = {"ontology": Graph()}
+    old["ontology"].add((nearby, RDF.type, OWL.ObjectProperty))
+    old["ontology"].add((nearby, RDF.type, OWL.SymmetricProperty))
+    corrected = {"ontology": Graph()}
+    corrected["ontology"].add((nearby, RDF.type, OWL.ObjectProperty))
+    assert releases.continuity_breaches(old, corrected, BASE) == []
+    other_kind = {"ontology": Graph()}
+    other_kind["ontology"].add((nearby, RDF.type, OWL.Class))
+    assert [b.iri for b in releases.continuity_breaches(old, other_kind, BASE)] == [str(nearby)]

@@ -224,10 +224,18 @@ class Breach:
         return f"<{self.iri}>: {self.reason_en} / {self.reason_fr}"
 
 
+# Characteristics of a property, not the kind of thing its IRI names: a modelling correction may drop them
+# (0.2.0 made rm:nearbyJob keep its sheet's direction: no longer symmetric, still the same property).
+PROPERTY_CHARACTERISTICS = frozenset({
+    OWL.SymmetricProperty, OWL.AsymmetricProperty, OWL.TransitiveProperty, OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty, OWL.ReflexiveProperty, OWL.IrreflexiveProperty})
+
+
 def _meaning(graphs: dict[str, Graph], iri: URIRef) -> tuple[frozenset, frozenset, tuple]:
-    """What an IRI stands for: its types, its schemes and, for a mapping record, the pair it links."""
+    """What an IRI stands for: its types (the kind of thing), its schemes and, for a mapping record, the pair
+    it links."""
     merged = [graphs.get(name, Graph()) for name in PUBLISHED_GRAPHS]
-    types = frozenset(t for g in merged for t in g.objects(iri, RDF.type))
+    types = frozenset(t for g in merged for t in g.objects(iri, RDF.type) if t not in PROPERTY_CHARACTERISTICS)
     schemes = frozenset(s for g in merged for s in g.objects(iri, SKOS.inScheme))
     pair = tuple(sorted(str(v) for g in merged for p in (OWL_ANNOTATED_SOURCE, OWL_ANNOTATED_TARGET)
                         for v in g.objects(iri, p)))
