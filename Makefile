@@ -30,13 +30,14 @@ $(SSSOM_STAMP):
 	$(SSSOM_VENV)/bin/python -m pip install --quiet 'sssom==0.4.21'
 	touch $(SSSOM_STAMP)
 
-# The real servers and tools some tests run beside ours (CI calls it before `make test`): nginx from Debian for
-# the static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]; sssom-py (above).
-# Needs root for apt.
+# The real servers and tools some tests run beside ours (CI calls it before `make test`): nginx and Apache from
+# Debian for the static site, cache and replica tests; the Oxigraph server comes from PyPI with .[test]; sssom-py
+# (above). Needs root for apt.
 test-servers: $(STAMP) $(SSSOM_STAMP)
-	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	{ test -x /usr/sbin/nginx && test -x /usr/sbin/apache2; } || { \
 		apt-get -o DPkg::Lock::Timeout=600 update -q && \
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light; }
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+			nginx-light apache2; }
 	test -x $(BIN)/oxigraph
 
 # Java and Node SPARQL clients against the real server: Apache Jena rsparql (Debian libapache-jena-java) and

@@ -65,7 +65,11 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(30)
+        self.log.seek(0)
+        errors = [line.rstrip() for line in self.log if line.strip()]
         self.log.close()
+        if errors:
+            print(f"server log: {len(errors)} lines, the last ones:", *errors[-20:], sep="\n", file=sys.stderr)
 
 
 def subprocess_popen(command, log, env):
@@ -82,6 +86,7 @@ class Load:
         self.url, self.queries, self.address = urllib.parse.urlsplit(url), queries, address
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
+        self.samples: dict[int, set[str]] = {}  # first line of the answers that were not 200
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self.client, args=(i,)) for i in range(clients)]
         self.lock = threading.Lock()
@@ -101,8 +106,12 @@ class Load:
                 connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": text}),
                                    headers={"Accept": accept})
                 response = connection.getresponse()
-                response.read()
+                body = response.read()
                 status = response.status
+                if status != 200:
+                    line = body.decode("utf-8", "replace").split("\n", 1)[0][:120]
+                    with self.lock:
+                        self.samples.setdefault(status, set()).add(line)
                 if response.getheader("connection", "").lower() == "close":
                     connection.close()
                     connection = self.connect(index)
@@ -132,8 +141,11 @@ class Load:
 
     def summary(self, seconds: float) -> str:
         answered = sum(self.statuses.values())
+        samples = "; ".join(f"{status}: {' | '.join(sorted(lines)[:3])}"
+                            for status, lines in sorted(self.samples.items()))
         return (f"{answered} requests, {len(self.latencies) / seconds:.1f} answers/s, p50 {self.pct(0.5):.1f} ms, "
-                f"p95 {self.pct(0.95):.1f} ms, statuses {dict(sorted(self.statuses.items()))}")
+                f"p95 {self.pct(0.95):.1f} ms, statuses {dict(sorted(self.statuses.items()))}"
+                + (f" ({samples})" if samples else ""))
 
 
 def workers_of(pid: int) -> list[int]:

@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from pyld import jsonld
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF
 
+from refmetiers import dumps
 from refmetiers.build import build
 from refmetiers.config import load_settings
 from refmetiers.dumps import DUMPS
@@ -82,8 +84,72 @@ def test_jsonld_dump_uses_the_short_keys_of_its_context(built):
     context = json.loads((settings.dist / "context.jsonld").read_text(encoding="utf-8"))
     assert document["@context"] == context["@context"]
     alpha = next(node for node in document["@graph"] if node["id"].endswith("/id/job/alpha"))
-    assert alpha["prefLabel"] == {"fr": "Administrateur alpha", "en": "Alpha administrator"}
-    assert alpha["nearbyJob"] == "https://w3id.org/refmetiers/id/job/beta"
+    assert alpha["prefLabel"] == {"fr": ["Administrateur alpha"], "en": ["Alpha administrator"]}
+    assert alpha["nearbyJob"] == ["https://w3id.org/refmetiers/id/job/beta"]
+
+
+# --- JSON-LD: one shape, the published context, checked against pyld (the JSON-LD reference implementation)
+
+def _pyld_graph(document: dict) -> Graph:
+    return Graph().parse(data=jsonld.to_rdf(document, {"format": "application/n-quads"}), format="nt")
+
+
+@pytest.mark.parametrize("name", ["refmetiers.jsonld", "refmetiers-full.jsonld"])
+def test_jsonld_dumps_mean_the_built_graphs_to_pyld(built, name):
+    settings, result = built
+    spec = next(s for s in DUMPS if f"{s.stem}.jsonld" == name)
+    expected = Graph()
+    for graph_name in spec.graphs:
+        expected += result.graphs[graph_name]
+    document = json.loads((settings.dist / name).read_text(encoding="utf-8"))
+    assert isomorphic(_pyld_graph(document), expected)
+
+
+def test_jsonld_every_value_is_an_array_and_every_key_a_term_of_the_context(built):
+    settings, _ = built
+    document = json.loads((settings.dist / "refmetiers-full.jsonld").read_text(encoding="utf-8"))
+    context = document["@context"]
+    for node in document["@graph"]:
+        for key, value in node.items():
+            if key == "id":
+                continue
+            assert key in context or ":" in key, key
+            values = [v for vs in value.values() for v in vs] if isinstance(value, dict) else value
+            assert isinstance(values, list) and values, (key, value)
+            if isinstance(value, dict):
+                assert all(isinstance(vs, list) for vs in value.values()), (key, value)
+
+
+def test_jsonld_keeps_datatypes_a_double_stays_a_double():
+    ontology = Graph().parse(Path(__file__).resolve().parents[1] / "ontology" / "refmetiers.ttl")
+    context = dumps.jsonld_context(ontology)
+    graph = Graph().parse(data="""
+        @prefix sssom: <https://w3id.org/sssom/> . @prefix rm: <https://w3id.org/refmetiers/def#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <https://w3id.org/refmetiers/id/mapping/x/1> sssom:similarity_score "1.0"^^xsd:double ;
+            sssom:confidence "0.5"^^xsd:decimal .
+        <https://w3id.org/refmetiers/id/job/a> rm:minExperienceYears 2.0 ; rm:hasSheet true ; rm:level 2 ;
+            rm:sourcePage "4"^^xsd:string .""", format="turtle")
+    document = dumps.jsonld_document(graph, context)
+    record, job = sorted(document["@graph"], key=lambda node: node["id"], reverse=True)
+    assert record["similarity_score"] == ["1.0"]  # typed by the context: xsd:double
+    assert record["confidence"] == [{"@value": "0.5", "@type": "xsd:decimal"}]
+    assert job["hasSheet"] == ["true"] and job["level"] == ["2"]
+    assert job["sourcePage"] == [{"@value": "4"}]  # a plain string escapes the key's xsd:integer
+    # pyld's to_rdf cannot take a string typed xsd:double (it formats it as a number), so read its expansion
+    expanded = {node["@id"]: node for node in jsonld.expand(document)}
+    score = expanded["https://w3id.org/refmetiers/id/mapping/x/1"]["https://w3id.org/sssom/similarity_score"]
+    assert score == [{"@value": "1.0", "@type": "http://www.w3.org/2001/XMLSchema#double"}]
+    years = expanded["https://w3id.org/refmetiers/id/job/a"]["https://w3id.org/refmetiers/def#minExperienceYears"]
+    assert years == [{"@value": "2.0", "@type": "http://www.w3.org/2001/XMLSchema#decimal"}]
+
+
+def test_jsonld_context_has_a_key_for_every_rm_term_of_the_ontology():
+    ontology = Graph().parse(Path(__file__).resolve().parents[1] / "ontology" / "refmetiers.ttl")
+    context = dumps.jsonld_context(ontology)["@context"]
+    ids = {d["@id"] if isinstance(d, dict) else d for d in context.values()}
+    terms = {s for s in ontology.subjects(RDF.type, None) if str(s).startswith("https://w3id.org/refmetiers/def#")}
+    assert terms and {str(t) for t in terms} <= ids
 
 
 def test_void_describes_each_file_with_size_checksum_licence_and_version(built):

@@ -331,6 +331,7 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
     copy = tmp_path_factory.mktemp("rebuild") / "root"
     shutil.copytree(root, copy)
     running = Server(copy)
+    stop = threading.Event()
     label = f"SELECT ?l WHERE {{ <{BASE}id/job/developpeur> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "\
             "FILTER(lang(?l) = 'fr') }"
     try:
@@ -339,7 +340,7 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
         old_version = httpx.get(url + "/readyz").json()["data_version"]
         old = httpx.get(url + "/sparql", params={"query": label}, headers={"Accept": "application/sparql-results+json"})
         assert old.json()["results"]["bindings"][0]["l"]["value"] == "Développeur"
-        failures, stop = [], threading.Event()
+        failures: list = []
 
         def hammer():
             with httpx.Client(timeout=60) as client:
@@ -353,7 +354,8 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
         threads = [threading.Thread(target=hammer) for _ in range(3)]
         for thread in threads:
             thread.start()
-        jobs = copy / "data" / "jobs" / "jobs.ttl"
+        jobs = next(p for p in sorted((copy / "data").rglob("*.ttl"))
+                    if '"Développeur"@fr' in p.read_text(encoding="utf-8"))
         jobs.write_text(jobs.read_text(encoding="utf-8").replace('"Développeur"@fr', '"Développeuse"@fr'),
                         encoding="utf-8")
         build(load_settings(environ={}, root=copy, dist_dir=copy / "dist"))
@@ -376,6 +378,7 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
         assert again.status_code == 200 and again.headers["etag"] != old.headers["etag"]
         assert "Traceback" not in running.output()
     finally:
+        stop.set()
         running.stop()
 
 

@@ -7,15 +7,19 @@ The build runs once for the module, into a temporary folder (the repository's di
 from __future__ import annotations
 
 import csv
+import doctest
 import io
+import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
 
 from conftest import REPO
+from refmetiers import namespaces
 from refmetiers.build import BuildResult, build
 from refmetiers.config import load_settings
 from refmetiers.dumps import CROSSWALK_COLUMNS, CROSSWALK_FILE, CROSSWALK_TARGETS
@@ -149,3 +153,52 @@ def test_the_crosswalk_shape_catches_the_contradictions_the_audit_found(publishe
     mappings.set((node, OWL.annotatedProperty, was))
     graphs["mappings"] = mappings
     assert _crosswalk_results(graphs) == {caught}
+
+
+# --- Turtle people read -------------------------------------------------------------------------------------
+
+ESCAPED = re.compile(r"\S*\\\S*")
+
+
+@pytest.mark.parametrize("name", ["refmetiers.ttl", "refmetiers-full.ttl", "refmetiers-reference.ttl",
+                                  "refmetiers.trig"])
+def test_turtle_dumps_write_no_escaped_local_name(published, name):
+    text = (dist_of(published) / name).read_text(encoding="utf-8")
+    outside_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    assert ESCAPED.findall(outside_strings) == []
+    if name != "refmetiers-reference.ttl":
+        assert "rmactivity:A001 " in text and "rmjob:" not in text  # job IRIs carry #parts: written in full
+
+
+def test_the_prefix_policy_is_pinned_by_its_doctests():
+    assert doctest.testmod(namespaces).failed == 0
+
+
+def test_jsonld_dump_holds_the_same_triples_as_the_ntriples_dump(published, main_dump):
+    document = Graph().parse(dist_of(published) / "refmetiers.jsonld", format="json-ld")
+    assert len(document) == len(main_dump)
+    assert isomorphic(document, main_dump)
+
+
+# --- README: what each dump holds, with counts that match the build ----------------------------------------
+
+def _readme_count(stem: str) -> int:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith(f"| `{stem}."))
+    return int(row.rsplit("|", 2)[1].strip().replace(",", ""))
+
+
+@pytest.mark.parametrize("stem,graphs", [
+    ("refmetiers", ("ontology", "referentiel", "mappings", "metadata")),
+    ("refmetiers-reference", ("reference",)),
+    ("refmetiers-full", ("ontology", "referentiel", "mappings", "reference", "inferred", "metadata")),
+])
+def test_readme_says_what_each_dump_holds_with_its_triple_count(published, stem, graphs):
+    lines = (dist_of(published) / f"{stem}.nt").read_text(encoding="utf-8").count("\n")
+    assert _readme_count(stem) == lines == len({t for name in graphs for t in published.graphs[name]})
+
+
+def test_readme_counts_the_crosswalk_links(published):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `refmetiers-crosswalk.csv`"))
+    assert row.rstrip(" |").endswith(f"| {len(crosswalk(published))} links")

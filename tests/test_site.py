@@ -8,19 +8,21 @@ HTML), 404 for what is not published and 406 for what is not served.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
 import pytest
 import rdflib
 
-from fixtures.web.servers import Nginx
+from fixtures.web.servers import Apache, Nginx
 from fixtures.web.support import BASE, Server, build_fixture, free_port
 from refmetiers import formats
-from refmetiers.web.site import accept_patterns, choose_extension
 from refmetiers.web.resources import OFFERED
+from refmetiers.web.site import accept_patterns, choose_extension
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))
 PARSERS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
@@ -68,23 +70,56 @@ def test_the_rules_never_overlap():
 # ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def published(tmp_path_factory):
+    """The fixture's site (readable by everyone: Apache's children run as nobody) and `refmetiers serve`."""
     root = build_fixture(tmp_path_factory.mktemp("site"))
-    out = tmp_path_factory.mktemp("published") / "site"
+    folder = Path(tempfile.mkdtemp(prefix="refmetiers-site-test-"))
+    folder.chmod(0o755)
+    out = folder / "site"
     port = free_port()
     done = subprocess.run([REFMETIERS, "site", "--root", str(root), "--dist", str(root / "dist"), str(out),
                            "--listen", f"127.0.0.1:{port}", "--public-url", "https://refmetiers.example.org/"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    nginx = Nginx(out, port)
     serve = Server(root)
     try:
         serve.wait_ready()
-        with httpx.Client(base_url=nginx.url) as static, httpx.Client(base_url=serve.url) as dynamic:
-            yield {"static": static, "dynamic": dynamic, "out": out, "root": root, "nginx": nginx}
+        with httpx.Client(base_url=serve.url) as dynamic:
+            yield {"dynamic": dynamic, "out": out, "root": root, "port": port, "folder": folder}
     finally:
         serve.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def nginx_client(published):
+    nginx = Nginx(published["out"], published["port"])
+    try:
+        with httpx.Client(base_url=nginx.url) as client:
+            yield client
+    finally:
         nginx.stop()
+
+
+@pytest.fixture(scope="module")
+def apache_client(published):
+    apache = Apache(published["out"], published["folder"] / "apache")
+    try:
+        with httpx.Client(base_url=apache.url) as client:
+            yield client
+    finally:
+        apache.stop()
+
+
+@pytest.fixture(params=["nginx", "apache"])
+def static(request):
+    """The site behind each server, in turn."""
+    return request.getfixturevalue(f"{request.param}_client")
+
+
+@pytest.fixture
+def servers(published, static):
+    return {**published, "static": static}
 
 
 def published_paths(out: Path) -> list[str]:
@@ -160,15 +195,22 @@ def test_trailing_slash_redirects_as_serve(servers):
     static = servers["static"].get("/def/", follow_redirects=False)
     dynamic = servers["dynamic"].get("/def/", follow_redirects=False)
     assert static.status_code == dynamic.status_code == 307
-    assert static.headers["location"] == "/def" and dynamic.headers["location"].endswith("/def")
+    assert static.headers["location"].endswith("/def") and dynamic.headers["location"].endswith("/def")
 
 
-def test_link_header_and_conditional_get(servers):
+def test_link_header(nginx_client):
+    # nginx only: the Apache rules do not write the Link header (docs/deploy.md).
     path = "/id/job/administrateur-de-base-de-donnees"
-    response = servers["static"].get(path, headers={"Accept": "text/turtle"})
+    response = nginx_client.get(path, headers={"Accept": "text/turtle"})
     for media_type in ("text/html", "application/ld+json", "application/n-triples", "application/rdf+xml"):
         assert f'type="{media_type}"' in response.headers["link"]
     assert f"<{path}?format=jsonld>" in response.headers["link"]
+    assert 'type="text/turtle"' not in response.headers["link"]
+
+
+def test_cache_headers_and_conditional_get(servers):
+    path = "/id/job/administrateur-de-base-de-donnees"
+    response = servers["static"].get(path, headers={"Accept": "text/turtle"})
     assert response.headers["cache-control"] == "public, max-age=300"
     tag = response.headers["etag"]
     again = servers["static"].get(path, headers={"Accept": "text/turtle", "If-None-Match": tag})
@@ -188,7 +230,7 @@ def test_dumps_listing_as_serve(servers, accept):
     assert static.headers["content-type"].replace(" ", "") == dynamic.headers["content-type"].replace(" ", "")
     if static.status_code == 200:
         assert static.content == dynamic.content
-    assert servers["static"].get("/dumps", follow_redirects=False).headers["location"] == "/dumps/"
+    assert servers["static"].get("/dumps", follow_redirects=False).headers["location"].endswith("/dumps/")
 
 
 def test_every_dump_file_as_serve(servers):
@@ -230,10 +272,27 @@ def test_server_files_are_not_served(servers):
         assert servers["static"].get(path).status_code == 404, path
 
 
-def test_w3id_rules_redirect_to_the_public_url(servers):
-    rules = (servers["out"] / "server" / "w3id.htaccess").read_text()
-    assert "RewriteRule ^(.*)$ https://refmetiers.example.org/$1 [R=303,L]" in rules
-    assert "RewriteRule ^sparql$ https://refmetiers.example.org/sparql [R=307,L]" in rules
+def test_w3id_rules_redirect_to_the_public_url(published):
+    # The rules as w3id.org runs them: an Apache folder refmetiers/ holding them as its .htaccess.
+    w3id = published["folder"] / "w3id"
+    (w3id / "refmetiers").mkdir(parents=True)
+    shutil.copy(published["out"] / "server" / "w3id.htaccess", w3id / "refmetiers" / ".htaccess")
+    for folder in (w3id, w3id / "refmetiers"):
+        folder.chmod(0o755)
+    apache = Apache(w3id, published["folder"] / "apache-w3id")
+    try:
+        cases = [("/refmetiers/id/job/developpeur?format=ttl", 303,
+                  "https://refmetiers.example.org/id/job/developpeur?format=ttl"),
+                 ("/refmetiers/def", 303, "https://refmetiers.example.org/def"),
+                 ("/refmetiers/sparql?query=ASK%7B%7D", 307, "https://refmetiers.example.org/sparql?query=ASK%7B%7D"),
+                 ("/refmetiers/", 302, "https://refmetiers.example.org/")]
+        for path, status, location in cases:
+            response = httpx.get(apache.url + path, headers={"Accept": "text/turtle"}, follow_redirects=False)
+            assert (response.status_code, response.headers.get("location")) == (status, location), path
+        posted = httpx.post(apache.url + "/refmetiers/sparql", data={"query": "ASK {}"}, follow_redirects=False)
+        assert posted.status_code == 307  # a POSTed query stays a POST
+    finally:
+        apache.stop()
 
 
 def test_site_refuses_to_replace_a_folder_it_did_not_write(servers, tmp_path):
@@ -246,6 +305,58 @@ def test_site_refuses_to_replace_a_folder_it_did_not_write(servers, tmp_path):
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+def test_dump_files_are_cached_longer(servers):
+    response = servers["static"].get("/dumps/refmetiers.ttl.gz")
+    assert response.headers["cache-control"] == "public, max-age=3600"
+    assert response.headers["content-disposition"].startswith("attachment")
+
+
 def test_resources_are_under_the_base(servers):
     ttl = rdflib.Graph().parse(servers["out"] / "id" / "job" / "administrateur-de-base-de-donnees.ttl")
     assert (rdflib.URIRef(BASE + "id/job/administrateur-de-base-de-donnees"), None, None) in ttl
+
+
+def test_regenerating_the_site_under_a_running_nginx(tmp_path_factory):
+    # `refmetiers site` replaces the folder as a whole; the running nginx serves the new tree, never a half one.
+    root = build_fixture(tmp_path_factory.mktemp("regenerate"))
+    out = tmp_path_factory.mktemp("regenerated") / "site"
+    port = free_port()
+    command = [REFMETIERS, "site", "--root", str(root), "--dist", str(root / "dist"), str(out),
+               "--listen", f"127.0.0.1:{port}"]
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    nginx = Nginx(out, port)
+    path = "/id/job/administrateur-de-base-de-donnees"
+    try:
+        before = httpx.get(nginx.url + path, headers={"Accept": "text/turtle"})
+        assert before.status_code == 200
+        (out / "stale.txt").write_text("from the previous tree")
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert not (out / "stale.txt").exists()  # a new tree, not files written over the old one
+        after = httpx.get(nginx.url + path, headers={"Accept": "text/turtle"})
+        assert after.status_code == 200 and after.content == before.content
+        assert not [p for p in out.parent.iterdir() if p.name.startswith(".site-")]  # no staging or old tree left
+    finally:
+        nginx.stop()
+
+
+def test_a_wrong_upstream_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "site"
+    done = subprocess.run([REFMETIERS, "site", str(out), "--upstream", "http://127.0.0.1/no-port"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "--upstream" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_apache_gives_a_browser_the_site_s_error_page_when_there_is_one(published, apache_client):
+    page = published["out"] / ".errors" / "404.html"
+    page.write_text("<!doctype html><title>Introuvable</title>")
+    page.chmod(0o644)
+    try:
+        browser = apache_client.get("/id/job/nobody", headers={"Accept": "text/html,*/*;q=0.8"})
+        assert browser.status_code == 404 and browser.headers["content-type"].startswith("text/html")
+        assert "Introuvable" in browser.text
+        data = apache_client.get("/id/job/nobody", headers={"Accept": "text/turtle"})
+        assert data.status_code == 404 and data.json()["error"] == "NotFound"
+    finally:
+        page.unlink()

@@ -366,3 +366,19 @@ def test_checking_one_file_finds_what_checking_the_whole_finds(tmp_path, name):
     as_set = lambda report: sorted((r.shape_name, str(r.focus), str(r.value), r.location.line)  # noqa: E731
                                    for r in report.results)
     assert as_set(one) == as_set(whole) and whole.results
+
+
+def test_a_broken_mapping_set_is_a_parse_error_in_french_and_english(tmp_path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    (data / "mappings").mkdir(parents=True)
+    shutil.copy(VALID, data / "example.ttl")
+    broken = REPO / "tests" / "fixtures" / "mappings" / "invalid" / "bad_curie.sssom.tsv"
+    shutil.copy(broken, data / "mappings" / "bad.sssom.tsv")
+    root = make_root(tmp_path, data)
+    monkeypatch.chdir(root)
+    assert main(["validate", "--format", "json", "data/mappings/bad.sssom.tsv"]) == 2
+    (result,) = json.loads(capsys.readouterr().out)["results"]
+    assert result["file"] == "data/mappings/bad.sssom.tsv" and result["line"]
+    assert result["messages"]["fr"].startswith("Jeu de correspondances SSSOM invalide")
+    assert result["messages"]["en"].startswith("Invalid SSSOM mapping set")
+    assert set(result["fixes"]) == {"fr", "en"}

@@ -185,7 +185,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web import create_app
     from .web.server import run
 
-    settings = _settings(args).with_overrides(host=args.host, port=args.port)
+    settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
+    if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--store {settings.store_url!r}: give the http(s) URL of a SPARQL 1.1 query endpoint / "
+                          "donnez l'URL http(s) d'un service de requêtes SPARQL 1.1")
     freshness = build_if_stale(settings)
     if freshness.built is not None:
         print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
@@ -204,18 +207,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_site(args: argparse.Namespace) -> int:
+def _built(settings: Settings) -> None:
+    """Build first when dist/ is missing or older than the sources; never publish the previous build instead."""
     from .build import build_if_stale
-    from .web.site import SiteOptions, write_site
 
-    settings = _settings(args)
     freshness = build_if_stale(settings)
-    if freshness.failure is not None:
-        raise freshness.failure
     if freshness.built is not None:
         _print_built(settings, freshness.built)
+    if freshness.failure is not None:
+        raise freshness.failure
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from .web.site import SiteOptions, check_options, write_site
+
+    settings = _settings(args)
     options = SiteOptions(listen=args.listen, server_name=args.server_name, upstreams=tuple(args.upstream),
                           cache=args.cache, public_url=args.public_url)
+    check_options(options)
+    _built(settings)
     result = write_site(settings, args.out, options)
     print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) for {result.resources} IRIs to {result.out} "
           f"(data version {result.data_version}); nginx: {result.out / 'server' / 'nginx.conf'}, "
@@ -227,6 +237,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from .publish import publish
 
     settings = _settings(args)
+    _built(settings)
     result = publish(settings.dist, args.to)
     for graph, count in result.graphs.items():
         print(f"{graph}: {count} triples")
@@ -331,6 +342,9 @@ def make_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="the port (default 8000)")
+    serve.add_argument("--store", metavar="URL", help="answer SPARQL queries with this external SPARQL 1.1 endpoint "
+                       "(e.g. the Oxigraph server's http://HOST:7878/query, loaded with `refmetiers publish`) "
+                       "instead of the embedded store; every guard and cap still applies")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", dest="access_log", action="store_false", help="do not log every request")
     serve.set_defaults(func=cmd_serve)

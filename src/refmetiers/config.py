@@ -62,6 +62,7 @@ class Settings:
     max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
     # What can be computed again, kept between runs (the inference rules of an ontology); None: no cache.
     cache_dir: Path | None = field(default_factory=lambda: _user_cache())
+    store_url: str | None = None  # an external SPARQL endpoint answering the client queries (serve --store)
 
     @property
     def ontology_dir(self) -> Path:
@@ -102,6 +103,7 @@ _ENV = {
     "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
     "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
     "REFMETIERS_CACHE_DIR": ("cache_dir", Path),
+    "REFMETIERS_STORE": ("store_url", str),
 }
 
 

@@ -26,6 +26,13 @@ ANNOTATED_SOURCE = ox.NamedNode(OWL + "annotatedSource")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
+
+
+def value_of(term: Term) -> str:
+    """The IRI, blank node id or lexical form of a term (a quoted triple: its N-Triples text)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
 # Facts of the resources a page links to that the page shows beside their label.
 LINKED_FACTS = (RM + "eqfLevel", RM + "frenchQualificationLevel", SKOS + "notation", OWL + "deprecated")
 

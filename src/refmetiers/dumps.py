@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, VOID, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from . import formats
@@ -41,6 +41,7 @@ from .namespaces import (
     SSSOM,
     bind_prefixes,
     graph_iri,
+    turtle_prefixes,
 )
 from .releases import ReleaseInfo
 
@@ -78,30 +79,56 @@ VOID_FILE = "void.ttl"
 REPORT_FILE = "validation-report.ttl"
 
 
-def jsonld_context() -> dict:
-    """The JSON-LD context of the dumps: short, readable keys for the terms people read."""
-    skos, rm, dct = PREFIXES["skos"], PREFIXES["rm"], PREFIXES["dcterms"]
-    context: dict = {prefix: iri for prefix, iri in sorted(PREFIXES.items())}
-    context.update({"id": "@id", "type": "@type"})
-    language_maps = ["prefLabel", "altLabel", "hiddenLabel", "definition", "scopeNote", "editorialNote", "note"]
-    for term in language_maps:
-        context[term] = {"@id": skos + term, "@container": "@language"}
-    for term in ["broader", "narrower", "related", "broaderTransitive", "narrowerTransitive", "inScheme",
-                 "topConceptOf", "hasTopConcept", "exactMatch", "closeMatch", "broadMatch", "narrowMatch",
-                 "relatedMatch"]:
-        context[term] = {"@id": skos + term, "@type": "@id"}
-    context["notation"] = skos + "notation"
-    for term in ["family", "subFamily", "mainActivity", "secondaryActivity", "requiredKnowHow", "requiredKnowledge",
-                 "behaviouralRequirement", "behaviourCategory", "minEducationLevel", "maxEducationLevel",
-                 "certification", "variabilityFactor", "nearbyJob", "romeV2Code", "mainActivityOf",
-                 "secondaryActivityOf", "knowHowRequiredBy", "knowledgeRequiredBy", "variabilityFactorOf"]:
-        context[term] = {"@id": rm + term, "@type": "@id"}
-    for term in ["prerequisites", "experience", "precision", "nearbyJobNote"]:
-        context[term] = {"@id": rm + term, "@container": "@language"}
-    for term in ["level", "sourcePage", "frenchQualificationLevel", "eqfLevel"]:
-        context[term] = {"@id": rm + term, "@type": str(XSD.integer)}
-    context["source"] = {"@id": dct + "source", "@type": "@id"}
-    context["title"] = {"@id": dct + "title", "@container": "@language"}
+# Vocabulary prefixes of the JSON-LD context. Our own IRI spaces (rmid:, rmscheme:) are left out on purpose:
+# node ids and links stay full IRIs, which a reader can follow or paste as they are.
+JSONLD_PREFIXES = ("rm", "skos", "dcterms", "dcat", "void", "owl", "rdf", "rdfs", "xsd", "esco", "schema", "spdx",
+                   "sh", "sssom", "semapv")
+# SKOS and Dublin Core terms people read, with their kind; the rm: terms come from the ontology itself.
+_SKOS_LANGUAGE = ("prefLabel", "altLabel", "hiddenLabel", "definition", "scopeNote", "editorialNote", "note",
+                  "changeNote", "historyNote", "example")
+_SKOS_LINKS = ("broader", "narrower", "related", "broaderTransitive", "narrowerTransitive", "inScheme", "topConceptOf",
+               "hasTopConcept", "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+_SSSOM_SCORES = ("confidence", "similarity_score")
+
+
+def jsonld_context(ontology: Graph) -> dict:
+    """The JSON-LD context of the dumps, generated from ``ontology``: a short key for every rm: term.
+
+    Every key is a set (``@container: @set``, or a language map of sets): a value is an array even when
+    there is one, so a reader's code has one shape to handle. A datatype property's key carries the
+    range's datatype, so its values keep their type (1.0 stays an xsd:double, "2" an xsd:integer).
+    """
+    skos, dct = PREFIXES["skos"], PREFIXES["dcterms"]
+    context: dict = {prefix: PREFIXES[prefix] for prefix in JSONLD_PREFIXES}
+    context.update({"id": "@id", "type": {"@id": "@type", "@container": "@set"}})
+    language_set = ["@language", "@set"]
+    for term in _SKOS_LANGUAGE:
+        context[term] = {"@id": skos + term, "@container": language_set}
+    for term in _SKOS_LINKS:
+        context[term] = {"@id": skos + term, "@type": "@id", "@container": "@set"}
+    context["notation"] = {"@id": skos + "notation", "@container": "@set"}
+    context["source"] = {"@id": dct + "source", "@type": "@id", "@container": "@set"}
+    context["title"] = {"@id": dct + "title", "@container": language_set}
+    context["description"] = {"@id": dct + "description", "@container": language_set}
+    for term in _SSSOM_SCORES:
+        context[term] = {"@id": PREFIXES["sssom"] + term, "@type": str(XSD.double), "@container": "@set"}
+    for term in sorted(set(ontology.subjects()), key=str):
+        if not isinstance(term, URIRef) or not str(term).startswith(str(RM)):
+            continue
+        key = str(term)[len(str(RM)):]
+        kinds = set(ontology.objects(term, RDF.type))
+        if OWL.Class in kinds:
+            context[key] = str(term)
+        elif OWL.ObjectProperty in kinds:
+            context[key] = {"@id": str(term), "@type": "@id", "@container": "@set"}
+        elif OWL.DatatypeProperty in kinds:
+            datatype = ontology.value(term, RDFS.range)
+            if datatype == RDF.langString:
+                context[key] = {"@id": str(term), "@container": language_set}
+            elif datatype is not None:
+                context[key] = {"@id": str(term), "@type": str(datatype), "@container": "@set"}
+            else:
+                context[key] = {"@id": str(term), "@container": "@set"}
     return {"@context": context}
 
 
@@ -144,16 +171,74 @@ def _canonical_json(value):
     return value
 
 
+class _Compactor:
+    """JSON-LD compaction for our context: flat nodes, one key per property, every value in an array.
+
+    pyld (the reference implementation in Python) gives the same document but took about ten minutes on
+    the full dump; the context has only the kinds of terms below, so compacting against it is a lookup.
+    tests/test_build.py checks the result against pyld on the build fixture and parses every dump back.
+    """
+
+    def __init__(self, context: dict):
+        self.context = context["@context"]
+        self.terms: dict[str, tuple[str, dict]] = {}
+        for key, definition in self.context.items():
+            if isinstance(definition, dict) and definition.get("@id", "").startswith(("http://", "https://")):
+                self.terms[definition["@id"]] = (key, definition)
+        self.classes = {iri: key for key, iri in self.context.items() if isinstance(iri, str) and key[0].isupper()}
+        self.prefixes = sorted(((iri, key) for key, iri in self.context.items()
+                                if isinstance(iri, str) and iri.endswith(("/", "#"))), key=lambda p: -len(p[0]))
+
+    def iri(self, iri: str) -> str:
+        for namespace, prefix in self.prefixes:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return iri
+
+    def value(self, term, definition: dict):
+        if isinstance(term, URIRef):
+            return str(term) if definition.get("@type") == "@id" else {"id": str(term)}
+        if term.language:
+            return {"@value": str(term), "@language": term.language}
+        datatype = str(term.datatype or XSD.string)
+        if definition.get("@type") == datatype or (datatype == str(XSD.string) and "@type" not in definition):
+            return str(term)
+        if datatype == str(XSD.string):  # a plain string under a key that coerces: a value object escapes it
+            return {"@value": str(term)}
+        return {"@value": str(term), "@type": self.iri(datatype)}
+
+    def node(self, graph: Graph, subject: URIRef) -> dict:
+        node: dict = {"id": str(subject)}
+        for predicate, obj in graph.predicate_objects(subject):
+            if predicate == RDF.type:
+                node.setdefault("type", []).append(self.classes.get(str(obj)) or self.iri(str(obj)))
+                continue
+            key, definition = self.terms.get(str(predicate), (self.iri(str(predicate)), {}))
+            if definition.get("@container") == ["@language", "@set"] and getattr(obj, "language", None):
+                node.setdefault(key, {}).setdefault(obj.language, []).append(str(obj))
+            elif definition.get("@container") == ["@language", "@set"]:
+                node.setdefault(key, {}).setdefault("@none", []).append(self.value(obj, {}))
+            else:
+                node.setdefault(key, []).append(self.value(obj, definition))
+        return node
+
+
+def jsonld_document(graph: Graph, context: dict) -> dict:
+    """``graph`` as JSON-LD compacted with ``context``: every value in an array, every datatype kept.
+
+    The one JSON-LD shape of refmetiers (the dumps; a resource's description can use it too): nodes in
+    ``@graph`` sorted by id, the values of each key in a canonical order. Published data has no blank node.
+    """
+    compactor = _Compactor(context)
+    nodes = [compactor.node(graph, subject) for subject in sorted(set(graph.subjects()), key=str)]
+    return {"@context": context["@context"], "@graph": _canonical_json(nodes)}
+
+
 def _jsonld(graph: Graph, context: dict) -> str:
-    document = json.loads(graph.serialize(format="json-ld", context=context["@context"], auto_compact=True))
-    if "@graph" in document:
-        document["@graph"] = _canonical_json(document["@graph"])
-    else:  # a single node is compacted without @graph
-        document = {"@context": document.pop("@context"), **_canonical_json(document)}
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    return json.dumps(jsonld_document(graph, context), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str] = PREFIXES) -> str:
+def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str]) -> str:
     """Re-serialise sorted N-Triples/N-Quads with pyoxigraph, which keeps the input order."""
     written = ox.serialize(ox.parse(text.encode("utf-8"), format=source), format=target, prefixes=prefixes)
     return (written or b"").decode("utf-8")
@@ -164,18 +249,31 @@ def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
     return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
 
 
+def _iris(graphs: list[Graph], names: list[URIRef]) -> set[str]:
+    """Every IRI of ``graphs`` (and the graph ``names``), for the Turtle prefix policy."""
+    found = {str(name) for name in names}
+    for graph in graphs:
+        for triple in graph:
+            found.update(str(term) for term in triple if isinstance(term, URIRef))
+        found.update(str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype)
+    return found
+
+
 def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict) -> str:
     """The text of one dump in one format."""
     if fmt is formats.NQUADS:
         return lines.quads(spec.graphs)
-    if fmt is formats.TRIG:
-        return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+    if fmt in (formats.TRIG, formats.TURTLE):
+        # Prefixes only where no local name needs an escape (namespaces.turtle_prefixes, the one policy).
+        names = [graph_iri(name, lines.base) for name in spec.graphs] if fmt is formats.TRIG else []
+        prefixes = turtle_prefixes(_iris([lines.graphs[name] for name in spec.graphs], names))
+        if fmt is formats.TRIG:
+            return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes)
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
     if fmt is formats.NTRIPLES:
         return lines.merged(spec.graphs)
-    if fmt is formats.TURTLE:
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)
-    if fmt is formats.RDFXML:
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML)
+    if fmt is formats.RDFXML:  # prefixes name the elements (predicates, classes) only
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, PREFIXES)
     if fmt is formats.JSONLD:
         merged = Graph()
         for name in spec.graphs:
@@ -370,7 +468,7 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
     remove_leftovers(dist)
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
     try:
-        context = jsonld_context()
+        context = jsonld_context(graphs["ontology"])
         lines = _Lines(graphs, base)
         (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         for spec in DUMPS:

@@ -1,5 +1,8 @@
 """Our namespaces, prefixes and named graph IRIs: the one place that spells them."""
 
+import re
+from collections.abc import Iterable
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 
@@ -55,3 +58,47 @@ def bind_prefixes(graph) -> None:
     """Bind our prefixes on an rdflib graph or dataset (replacing rdflib's defaults)."""
     for prefix, iri in PREFIXES.items():
         graph.bind(prefix, iri, override=True, replace=True)
+
+
+# One prefix per kind of our IRIs and per outside vocabulary we link to: with them a Turtle file can write
+# most IRIs short (rmactivity:A001) where the two prefixes above would need an escape (rmid:activity\/A001).
+# The same names as the curie_map of the SSSOM sets (data/mappings/).
+KIND_PREFIXES = {
+    **{f"rm{kind.replace('-', '')}": f"{ID}{kind}/" for kind in (
+        "job", "family", "subfamily", "activity", "knowhow", "knowledge", "factor", "behaviour",
+        "education-level", "certification", "rome-v2", "agent")},
+    "rmrome": f"{ID}rome/",
+    "rmromeapp": f"{ID}rome-appellation/",
+    "rmpcs2020": f"{ID}pcs2020/",
+    "rmpcs2003": f"{ID}pcs2003/",
+    "escoocc": "http://data.europa.eu/esco/occupation/",
+    "escoskill": "http://data.europa.eu/esco/skill/",
+    "isco": "http://data.europa.eu/esco/isco/",
+}
+
+# A Turtle local name that needs no escape (PN_LOCAL of the Turtle grammar, without its "\" escapes).
+_PLAIN_LOCAL = re.compile(r"(?:(?:\w|:|%[0-9A-Fa-f]{2})"
+                          r"(?:(?:[\w.:-]|%[0-9A-Fa-f]{2})*(?:[\w:-]|%[0-9A-Fa-f]{2}))?)?")
+
+
+def turtle_prefixes(iris: Iterable[str], candidates: dict[str, str] | None = None) -> dict[str, str]:
+    """The prefixes a Turtle (or TriG) writer may use for ``iris``: the policy of every Turtle we write.
+
+    A candidate (ours and :data:`KIND_PREFIXES` by default) is kept only when every IRI it would shorten
+    has a local name that needs no escape, so a serialiser that applies prefixes to every IRI they match
+    (pyoxigraph does) never writes ``rmid:activity\\/A001``; the other IRIs are written in full.
+
+    >>> sorted(turtle_prefixes(["https://w3id.org/refmetiers/id/activity/A001"]))[:3]
+    ['dcat', 'dcterms', 'esco']
+    >>> "rmid" in turtle_prefixes(["https://w3id.org/refmetiers/id/activity/A001"])
+    False
+    >>> turtle_prefixes(["https://w3id.org/refmetiers/id/job/x#part-1"], {"rmjob": str(ID) + "job/"})
+    {}
+    """
+    candidates = {**PREFIXES, **KIND_PREFIXES} if candidates is None else candidates
+    kept = dict(candidates)
+    for iri in iris:
+        for prefix, namespace in list(kept.items()):
+            if iri.startswith(namespace) and not _PLAIN_LOCAL.fullmatch(iri[len(namespace):]):
+                del kept[prefix]
+    return kept

@@ -63,7 +63,8 @@ def publish(dist: Path, url: str, *, timeout_s: float = 120.0) -> PublishResult:
         PublishError: the store refused a graph, or holds another number of triples than was sent.
     """
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"--to {url!r}: give the http(s) URL of a SPARQL 1.1 Graph Store Protocol endpoint")
+        raise ConfigError(f"--to {url!r}: give the http(s) URL of a SPARQL 1.1 Graph Store Protocol endpoint / "
+                          "donnez l'URL http(s) d'un service SPARQL 1.1 Graph Store Protocol")
     result = PublishResult(url)
     done: list[str] = []
     with httpx.Client(timeout=timeout_s) as client:
@@ -77,13 +78,15 @@ def publish(dist: Path, url: str, *, timeout_s: float = 120.0) -> PublishResult:
                 _check(back, f"GET graph <{graph}>")
             except httpx.HTTPError as exc:
                 raise ConfigError(f"--to {url}: cannot reach the store ({type(exc).__name__}: {exc})"
-                                  + (f"; graphs already replaced: {', '.join(done)}" if done else "")) from None
+                                  + (f"; graphs already replaced: {', '.join(done)}" if done else "")
+                                  + " / la base est injoignable") from None
             except PublishError as exc:
                 raise PublishError(f"{exc}" + (f"; graphs already replaced: {', '.join(done)}" if done else
-                                               "; nothing was replaced")) from None
+                                               "; nothing was replaced") + " / la base a refusé le graphe") from None
             stored = sum(1 for _ in ox.parse(back.content, format=ox.RdfFormat.N_TRIPLES))
             if stored != len(triples):
-                raise PublishError(f"graph <{graph}>: sent {len(triples)} triples, the store holds {stored}")
+                raise PublishError(f"graph <{graph}>: sent {len(triples)} triples, the store holds {stored} / "
+                                   f"graphe <{graph}> : {len(triples)} triplets envoyés, la base en garde {stored}")
             result.graphs[graph] = stored
             done.append(graph.rsplit("/", 1)[-1])
     return result

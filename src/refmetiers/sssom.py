@@ -307,8 +307,24 @@ def to_graph(mapping_set: MappingSet) -> Graph:
 
 
 def mapping_set_to_graph(path: Path | str) -> Graph:
-    """Parse the SSSOM file at ``path`` into RDF (the reader the build's source loader calls)."""
-    return to_graph(read_mapping_set(path))
+    """Parse the SSSOM file at ``path`` into RDF (the reader the build's source loader calls).
+
+    Raises:
+        SourceError: the file is not a valid mapping set (with its line), in French and English.
+    """
+    try:
+        return to_graph(read_mapping_set(path))
+    except SourceError as exc:
+        if "fr" not in exc.messages:  # the detail names SSSOM's own columns and CURIEs: kept as written
+            exc.messages = {"en": f"Invalid SSSOM mapping set: {exc.message}.",
+                            "fr": f"Jeu de correspondances SSSOM invalide : {exc.message}."}
+            exc.fixes = exc.fixes or {
+                "en": "Correct this line of the TSV file: tab-separated columns as in its header, CURIEs whose "
+                      "prefix the curie_map declares, a SEMAPV mapping_justification.",
+                "fr": "Corrigez cette ligne du fichier TSV : des colonnes séparées par des tabulations, comme "
+                      "l'en-tête, des CURIE dont le préfixe est déclaré dans le curie_map, une "
+                      "mapping_justification du vocabulaire SEMAPV."}
+        raise
 
 
 def write_mapping_set(out, metadata: dict, mappings: list[Mapping]) -> None:

@@ -6,10 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DEST=.clients
 mkdir -p "$DEST"
-if ! test -f /usr/share/java/jena-cmds.jar; then
+missing=""
+test -f /usr/share/java/jena-cmds.jar || missing="$missing libapache-jena-java"
+command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+if test -n "$missing"; then
   apt-get -o DPkg::Lock::Timeout=600 update -q
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-    libapache-jena-java default-jre-headless
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing
 fi
 # Debian relocated Jena's Xerces classes but not their message bundle: put it where the classes look.
 J=/usr/share/java

@@ -19,7 +19,7 @@ class Limits:
     workers: int = 2
     max_waiting: int = 64
     max_worker_memory: int = 4 * 1024 ** 3  # address space of a worker, in bytes (0: no limit)
-    max_wait_s: float = 0.0  # how long a query may wait for a worker (0: twice the time budget)
+    max_wait_s: float = 0.0  # how long a query may wait for a worker (0: twice the budget, at least 10 s)
     max_slow_per_client: int = 1  # queries one client may have running past ``slow_after`` at once
     slow_after_s: float = 0.0  # a query running this long makes its client slow (0: a quarter of the budget, 1 s min)
 

@@ -125,7 +125,10 @@ class Worker:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
-        fd = self.conn.fileno()
+        try:
+            fd = self.conn.fileno()
+        except OSError:  # closed: the pool replaced this worker when it saw it die
+            raise self.death() from None
         frames = _Frames()
 
         def readable() -> None:

@@ -10,8 +10,9 @@ Fairness: a client is "slow" from the moment one of its queries has run ``slow_a
 budget) until one of its queries is fast again. A free worker goes to the waiting query of a client that is
 not slow, holding the fewest running queries (ties: first come). Slow clients share at most ``workers - 1``
 workers and each may run ``max_slow_per_client`` at once, so one worker is always left for fast queries. A
-query waits at most ``max_wait_s`` for a worker (default: twice the budget); its budget starts when a worker
-takes it.
+query waits at most ``max_wait_s`` for a worker (default: twice the budget, at least 10 s); its budget starts
+when a worker takes it. If slow queries still hold more than their share (they started before their clients
+were known to be slow) while fast ones wait, the most recent one is stopped (503, saying why).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class _Run:
     worker: Worker
     slow: bool = False  # counted in the slow lane (its client was slow, or it ran past slow_after)
     done: bool = False
+    preempted: bool = False  # stopped to give its worker back to fast queries
+    started: float = field(default_factory=time.monotonic)
     timer: asyncio.TimerHandle | None = None
 
 
@@ -65,15 +68,17 @@ class QueryService:
     """Guards, fair scheduling and the worker pool. ``await start()``, ``await run(request)``, ``close()``."""
 
     def __init__(self, dist: Path, limits: Limits, *, start_timeout_s: float = 120.0,
-                 max_errors_per_minute: int = 100):
+                 max_errors_per_minute: int = 100, backend=None):
         self.limits = limits
-        self.pool = WorkerPool(dist, limits, start_timeout_s=start_timeout_s)
+        # The backend runs what passed the guards: the worker pool, or ``remote.RemotePool`` (serve --store).
+        self.pool = backend if backend is not None else WorkerPool(dist, limits, start_timeout_s=start_timeout_s)
         self.pool.on_worker = self._offer
         self.max_errors_per_minute = max_errors_per_minute
         self._idle: list[Worker] = []
         self._waiters: list[_Waiter] = []
         self._clients: dict[str, _Client] = collections.defaultdict(_Client)
         self._slow_running = 0
+        self._runs: set[_Run] = set()
         self._started = False
 
     @property
@@ -176,6 +181,7 @@ class QueryService:
         state = self._clients[client]
         state.running += 1
         run = _Run(client, worker)
+        self._runs.add(run)
         if state.slow:
             self._mark_slow(run)
         else:
@@ -190,9 +196,26 @@ class QueryService:
         state.slow = True  # its waiting queries now wait for the slow lane
         state.running_slow += 1
         self._slow_running += 1
+        self._preempt_if_needed()
+
+    def _preempt_if_needed(self) -> None:
+        """More slow queries run than the slow lane holds while fast ones wait (they all started before their
+        clients were known to be slow): stop the most recent slow one, so that a worker goes to fast queries."""
+        while self._slow_running > self._slow_lane() and any(
+                not self._clients[w.client].slow for w in self._waiters if not w.future.done()):
+            victims = [r for r in self._runs if r.slow and not r.done and not r.preempted]
+            if not victims:
+                return
+            victim = max(victims, key=lambda r: r.started)
+            victim.preempted = True
+            victim.slow = False  # no longer holds the slow lane
+            self._clients[victim.client].running_slow -= 1
+            self._slow_running -= 1
+            victim.worker.process.kill()  # its query sees the worker die, and the pool replaces it
 
     def _give_back(self, run: _Run, seconds: float | None) -> None:
         run.done = True
+        self._runs.discard(run)
         if run.timer is not None:
             run.timer.cancel()
         state = self._clients[run.client]
@@ -232,7 +255,8 @@ class QueryService:
         waiter = _Waiter(client, asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
         state.waiting += 1
-        wait_s = self.limits.max_wait_s or 2 * self.limits.timeout_s
+        self._preempt_if_needed()
+        wait_s = self.limits.max_wait_s or max(2 * self.limits.timeout_s, 10.0)
         try:
             return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=wait_s)
         except (TimeoutError, asyncio.CancelledError):
@@ -275,6 +299,15 @@ class QueryService:
         except QueryTimeout:
             seconds = budget
             raise
+        except Unavailable:
+            if not run.preempted:
+                raise
+            seconds = budget  # the client stays slow
+            raise QueryTimeout(f"the query was stopped after {time.monotonic() - started:.1f} s: too many slow queries "
+                               "were running while others waited; retry in a moment, or make it cheaper",
+                               f"la requête a été arrêtée après {time.monotonic() - started:.1f} s : trop de requêtes "
+                               "lentes tournaient pendant que d'autres attendaient ; réessayez dans un instant, ou "
+                               "allégez-la") from None
         except (QuerySyntaxError, QueryRefused):
             self.note_client_error(client)
             raise

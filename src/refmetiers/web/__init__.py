@@ -124,8 +124,13 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     async def lifespan(app: FastAPI):
         start = time.perf_counter()
         context.build_identity = build_identity(settings.dist)
+        backend = None
+        if settings.store_url:
+            from ..query.remote import RemotePool
+
+            backend = RemotePool(settings.store_url, context.limits, settings.base_iri)
         context.service = qs.QueryService(settings.dist, context.limits,
-                                          max_errors_per_minute=settings.max_client_errors)
+                                          max_errors_per_minute=settings.max_client_errors, backend=backend)
         loop = asyncio.get_running_loop()
         # The workers load their copy of the store while this process loads its own.
         context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..describe import Description, Term, labels_of
+from ..describe import Description, Term, labels_of, value_of
 from ..namespaces import GRAPH_NAMES, PREFIXES, graph_iri
 from .html import render
 from .links import Link, local_href, pick_label
@@ -47,7 +47,7 @@ def terms(store: ox.Store, base: str, lang: str) -> list[dict]:
     for kind, anchor, fr, en in KINDS:
         entries: list[dict] = []
         for quad in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(kind), graph):
-            iri = quad.subject.value
+            iri = value_of(quad.subject)
             if not iri.startswith(ontology):
                 continue
             facts: dict[str, list[Term]] = {}
@@ -63,7 +63,7 @@ def terms(store: ox.Store, base: str, lang: str) -> list[dict]:
                 if targets:
                     relations.append({"name": ren if lang == "en" else rfr,
                                       "links": [_term_link(store, t, base, lang) for t in targets]})
-            symmetric = any(o.value == OWL + "SymmetricProperty" for o in facts.get(RDF + "type", []))
+            symmetric = any(value_of(o) == OWL + "SymmetricProperty" for o in facts.get(RDF + "type", []))
             entries.append({"id": iri[len(ontology):], "iri": iri, "labels": labels,
                             "comment": {"text": comment[0], "lang": comment[1]} if comment else None,
                             "relations": relations, "symmetric": symmetric})
@@ -75,7 +75,7 @@ def terms(store: ox.Store, base: str, lang: str) -> list[dict]:
 def ontology_page(context, request: Request, description: Description, lang: str, headers: dict) -> Response:
     facts: dict[str, list[Term]] = {}
     for triple in description.triples:
-        if triple.subject.value == description.iri:
+        if value_of(triple.subject) == description.iri:
             facts.setdefault(triple.predicate.value, []).append(triple.object)
 
     def text(predicate: str) -> dict | None:
@@ -86,8 +86,8 @@ def ontology_page(context, request: Request, description: Description, lang: str
     dcterms = PREFIXES["dcterms"]
     header = {"title": text(dcterms + "title"), "description": text(dcterms + "description"),
               "version": text(OWL + "versionInfo"),
-              "version_iri": [o.value for o in facts.get(OWL + "versionIRI", [])],
-              "license": [o.value for o in facts.get(dcterms + "license", [])]}
+              "version_iri": [value_of(o) for o in facts.get(OWL + "versionIRI", [])],
+              "license": [value_of(o) for o in facts.get(dcterms + "license", [])]}
     graphs = [{"name": name, "iri": str(graph_iri(name, context.base))} for name in GRAPH_NAMES]
     return render(context, request, "ontology.html", headers=headers, lang=lang, header=header, iri=description.iri,
                   kinds=terms(context.store, context.base, lang), graphs=graphs, prefix=context.base + "def#")

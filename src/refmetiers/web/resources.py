@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from .. import formats
 from ..compare import closest_jobs
-from ..describe import Description, describe, labels_of
+from ..describe import Description, describe, labels_of, value_of
 from ..namespaces import PREFIXES
 from ..store import TURTLE_PREFIXES
 from . import svg
@@ -97,7 +97,7 @@ class View:
         self.tr = Tr(lang)
         self.iri = description.iri
         # A concept's link to itself (reflexive closure of exactMatch) says nothing to a reader.
-        own = [t for t in description.triples if t.subject.value == self.iri and t.object != t.subject]
+        own = [t for t in description.triples if value_of(t.subject) == self.iri and t.object != t.subject]
         self.asserted: dict[str, list] = {}
         self.inferred_triples: list[ox.Triple] = []
         for triple in own:
@@ -107,8 +107,8 @@ class View:
                 self.asserted.setdefault(triple.predicate.value, []).append(triple.object)
         self.parts: dict[str, dict[str, list]] = {}
         for triple in description.triples:
-            if triple.subject.value != self.iri:
-                self.parts.setdefault(triple.subject.value, {}).setdefault(triple.predicate.value, []).append(
+            if value_of(triple.subject) != self.iri:
+                self.parts.setdefault(value_of(triple.subject), {}).setdefault(triple.predicate.value, []).append(
                     triple.object)
         self.shown: set[str] = {self.iri}
         self.shown_predicates: set[str] = set()
@@ -197,7 +197,7 @@ class View:
             facts = self.d.linked.get(node.value, {})
             note = ""
             if RM + "eqfLevel" in facts:
-                note = self.tr("niveau CEC ", "EQF level ") + ", ".join(t.value for t in facts[RM + "eqfLevel"])
+                note = self.tr("niveau CEC ", "EQF level ") + ", ".join(value_of(t) for t in facts[RM + "eqfLevel"])
             return {"link": self.link(node, note)}
         if isinstance(node, ox.Literal):
             if node.datatype and node.datatype.value.endswith("#boolean"):
@@ -268,7 +268,8 @@ class View:
                 record = self.d.mappings.get((predicate, target))
                 kind = predicate.rsplit("#", 1)[-1]
                 group["links"].append({
-                    "link": self.link(node), "notation": ", ".join(t.value for t in facts.get(SKOS + "notation", [])),
+                    "link": self.link(node),
+                    "notation": ", ".join(value_of(t) for t in facts.get(SKOS + "notation", [])),
                     "match": self.tr(*MATCH_NAMES.get(kind, (kind, kind))), "predicate": short(predicate),
                     "record": record, "justification": short(record.justification) if record else ""})
                 self.shown.add(target)
@@ -342,8 +343,10 @@ def _sort_key(value: dict):
 
 def serialise(description: Description, fmt: formats.Format) -> bytes:
     triples = description.triples + description.label_triples()
-    return ox.serialize(triples, format=fmt.ox,
+    body = ox.serialize(triples, format=fmt.ox,
                         prefixes=TURTLE_PREFIXES if fmt.name in ("ttl", "rdf") else None)
+    assert body is not None  # (None only when writing to a file)
+    return body
 
 
 def shared_skills_picture(context, view: View):

@@ -31,7 +31,7 @@ class GuardedH11Protocol(H11Protocol):
 
     read_timeout_s = READ_TIMEOUT_S
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._arm_read_deadline()
 

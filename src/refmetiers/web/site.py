@@ -38,7 +38,7 @@ MARKER = ".refmetiers-site"
 # The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
 DYNAMIC_ROUTES = ("/sparql", "/search", "/compare", "/docs", "/openapi.json", "/healthz", "/readyz", "/releases",
                   "/changes")
-RESOURCE_ROOTS = ("id/", "scheme/")
+RESOURCE_ROOTS = ("id/", "scheme/", "def/", "dataset/")  # def/X.Y.Z, dataset/X.Y.Z: when the app serves them
 RESOURCE_FIXED = ("def", "dataset")
 # How long a cache may keep an answer; the same values as the app's (web/resources.py, web/dumps.py).
 RESOURCE_MAX_AGE = 300
@@ -127,7 +127,7 @@ RESOURCES_QUERY = """SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STR
 
 
 def resource_paths(store, base: str) -> list[str]:
-    """The paths (under ``base``) of every resource the app dereferences: /id/…, /scheme/…, /def, /dataset."""
+    """The paths (under ``base``) of the resources the app may dereference: /id/…, /scheme/…, /def…, /dataset…."""
     paths = set()
     for row in select(store, RESOURCES_QUERY % base):
         rest = row["s"].value[len(base):]
@@ -182,10 +182,12 @@ def write_site(settings: Settings, out: Path, options: SiteOptions | None = None
     import asyncio
 
     options = options or SiteOptions()
+    check_options(options)
     out = Path(out).absolute()
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        raise ConfigError(f"{out}: exists and is not a site written by `refmetiers site`; "
-                          "choose an empty or new folder")
+        raise ConfigError(f"{out}: exists and is not a site written by `refmetiers site`; choose an empty or new "
+                          "folder / ce dossier existe et n'a pas été écrit par `refmetiers site` ; choisissez un "
+                          "dossier vide ou nouveau")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     umask = os.umask(0)
@@ -235,6 +237,9 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
             result.resources = len(paths)
             for path in paths:
                 url = "/" + quote(path, safe="/")
+                if (await client.head(url)).status_code == 404:  # a subject the app does not dereference
+                    result.resources -= 1
+                    continue
                 for slot, fmt in enumerate(OFFERED):
                     writer.write(f"{path}.{fmt.extension}", await _get(client, url, params={"format": fmt.name}),
                                  slot)
@@ -360,6 +365,15 @@ def _nginx_link_map(variable: str, source: str, offered: tuple[formats.Format, .
     return "\n".join(lines + ["}"])
 
 
+def check_options(options: SiteOptions) -> None:
+    """Refuse wrong options before anything is built or written.
+
+    Raises:
+        ConfigError: an ``--upstream`` is not http://HOST:PORT.
+    """
+    _nginx_upstream(options)
+
+
 def _nginx_upstream(options: SiteOptions) -> tuple[str, str]:
     """The ``upstream`` (and cache) of the replicas, and the location that proxies the dynamic routes to them."""
     from urllib.parse import urlsplit
@@ -370,7 +384,8 @@ def _nginx_upstream(options: SiteOptions) -> tuple[str, str]:
     for url in options.upstreams:
         parts = urlsplit(url if "//" in url else "http://" + url)
         if not parts.hostname or not parts.port or parts.path not in ("", "/"):
-            raise ConfigError(f"--upstream {url!r}: give http://HOST:PORT of a `refmetiers serve`")
+            raise ConfigError(f"--upstream {url!r}: give http://HOST:PORT of a `refmetiers serve` / donnez "
+                              "http://HÔTE:PORT d'un `refmetiers serve`")
         servers.append(f"    server {parts.hostname}:{parts.port} max_fails=1 fail_timeout=2s;")
     upstream = "\n".join(["", "upstream refmetiers_replicas {", *servers, "    keepalive 32;", "}"])
     cache = ""
@@ -461,15 +476,11 @@ server {{
     location ^~ /server/ {{ return 404; }}
 
     # Every IRI we publish: one file per representation, chosen by ?format= or Accept.
-    location ~ ^/(id|scheme)/ {{
-{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
-        add_header Link $rm_res_link;
-    }}
-    location ~ ^/(def|dataset)$ {{
-{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
-        add_header Link $rm_res_link;
-    }}
     location ~ ^/(def|dataset)/$ {{ return 307 /$1; }}
+    location ~ ^/(id|scheme|def|dataset)(/|$) {{
+{negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
+        add_header Link $rm_res_link;
+    }}
     location = /.well-known/void {{
 {negotiated("void", "$document_root/.well-known/void", RESOURCE_MAX_AGE)}
     }}
@@ -506,8 +517,9 @@ server {{
 
 
 NGINX_STANDALONE = """# A complete nginx main file around nginx.conf, for a quick start or a test:
-#   nginx -p OUT/server -c nginx-standalone.conf          (add -g 'user root;' when root serves a private folder)
-# Paths are relative to the -p prefix; nginx writes its pid, log and temporary files there.
+#   nginx -p /var/lib/refmetiers-nginx -c OUT/server/nginx-standalone.conf
+# nginx writes its pid, log, temporary files and cache under the -p folder: keep it outside OUT, which
+# `refmetiers site` replaces as a whole (then `nginx -s reload` is not even needed: the files are read per request).
 daemon off;
 worker_processes auto;
 pid nginx.pid;
@@ -528,67 +540,72 @@ http {
 """
 
 
-def _apache_conditions(pattern: str) -> str:
-    return f'RewriteCond "%{{HTTP_ACCEPT}}" "{pattern}" [NC]'
-
-
 def htaccess(options: SiteOptions, offered, void_offer, listing) -> str:
-    """Apache rules (mod_rewrite, mod_headers, mod_mime) for the same tree, at the site's root folder."""
+    """Apache rules (mod_rewrite, mod_headers, mod_mime) for the same tree, in the site's root folder."""
+    # The same table as nginx's types block (every extension of the registry), and the listing's JSON as the
+    # app answers it.
+    mimes = dict(line.split()[::-1] for line in
+                 (entry.strip().rstrip(";") for entry in _types_block([offered, void_offer, listing]).splitlines()))
+    mimes[listing[-1].extension] = "application/json"
+    text = sorted(ext for ext, media in mimes.items() if media.startswith("text/") or media == "application/n-triples")
+    representations = "|".join(sorted({f.extension for g in (offered, void_offer, listing) for f in g}))
     lines = [
-        "# Generated by `refmetiers site`; regenerate rather than edit. Needs AllowOverride FileInfo and",
-        "# mod_rewrite, mod_headers, mod_mime. The same negotiation as server/nginx.conf.",
+        "# Generated by `refmetiers site`; regenerate rather than edit. The same negotiation as server/nginx.conf",
+        "# (a map on Accept, then ?format=); needs AllowOverride All and mod_rewrite, mod_headers, mod_mime.",
         "Options -MultiViews -Indexes",
         "AddDefaultCharset utf-8",
-    ]
-    mimes: dict[str, str] = {}
-    for group in (offered, void_offer, listing):
-        for fmt in group:
-            mimes[fmt.extension] = fmt.media_type
-    mimes.update({"gz": formats.GZIP_MEDIA_TYPE, "trig": formats.TRIG.media_type, "nq": formats.NQUADS.media_type})
-    lines += [f"AddType {media} .{ext}" for ext, media in sorted(mimes.items())]
-    lines += [f"AddCharset utf-8 .{ext}" for ext, media in sorted(mimes.items())
-              if media.startswith("text/") or media == "application/n-triples"]
-    lines += [
-        '<Files "SHA256SUMS">', "    ForceType text/plain", "</Files>",
-        '<FilesMatch "\\.gz$">', "    Header set Content-Disposition attachment", "</FilesMatch>",
-        "ErrorDocument 404 /.errors/404.json",
-        "ErrorDocument 406 /.errors/406.json",
-        "ErrorDocument 400 /.errors/400.json",
+        *[f"AddType {media} .{ext}" for ext, media in sorted(mimes.items())],
+        "AddCharset utf-8 " + " ".join(f".{ext}" for ext in text),
+        '<Files "SHA256SUMS">', '    ForceType "text/plain; charset=utf-8"', "</Files>",
+        "RemoveEncoding .gz",  # a .gz dump is the gzip file itself, never a Content-Encoding of another type
+        '<FilesMatch "\\.gz$">', f"    ForceType {formats.GZIP_MEDIA_TYPE}",
+        '    Header set Content-Disposition "attachment"', "</FilesMatch>",
+        *[f"ErrorDocument {status} /.errors/{status}.json" for status in _error_bodies()],
+        # A browser gets an error page of the site instead, where the site has one.
+        *[line for status in _error_bodies() for line in (
+            f"<If \"-f '%{{DOCUMENT_ROOT}}/.errors/{status}.html' && %{{HTTP_ACCEPT}} =~ "
+            "m#text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))#i\">",
+            f"    ErrorDocument {status} /.errors/{status}.html", "</If>")],
+        'Header merge Vary Accept env=REDIRECT_RM_NEGOTIATED',
+        f'Header set Cache-Control "public, max-age={RESOURCE_MAX_AGE}" env=REDIRECT_RM_NEGOTIATED',
+        '<If "%{THE_REQUEST} =~ m#^\\S+ /dumps/[^/?\\s]+[?\\s]#">',
+        f'    Header set Cache-Control "public, max-age={DUMP_MAX_AGE}"',
+        "</If>",
         "RewriteEngine on",
-        "RewriteRule ^(server/|\\.refmetiers-site$) - [R=404,L]",
+        "# Only what is published: not these rules, the site's marker, the error bodies, nor the files behind a",
+        "# negotiated IRI (they are reached through it).",
+        "RewriteCond %{ENV:REDIRECT_STATUS} ^$",
+        "RewriteRule ^(server/.*|\\.refmetiers-site|\\.htaccess|\\.errors/.*|(id|scheme|def|dataset)/.+\\.("
+        + representations + ")|(def|dataset|\\.well-known/void|dumps/index)\\.(" + representations + "))$ - [R=404,L]",
         "RewriteRule ^dumps$ /dumps/ [R=308,L]",
+        "RewriteRule ^(def|dataset)/$ /$1 [R=307,L]",
     ]
-    groups = [("(?:id|scheme)/.+|def|dataset", offered, ""), ("\\.well-known/void", void_offer, ""),
+    groups = [("(?:id|scheme|def|dataset)/.+|def|dataset", offered, ""), ("\\.well-known/void", void_offer, ""),
               ("dumps/", listing, "index")]
     for path_pattern, group, suffix in groups:
-        target = "$1" + suffix if suffix else "$1"
+        rule = f"^({path_pattern})$"
+        first = f"%{{DOCUMENT_ROOT}}/$1{suffix}.{group[0].extension}"
         values = format_parameter_values(group)
-        for ext in {f.extension for f in group}:
-            names = "|".join(sorted(_apache_quote(v) for v, e in values.items() if e == ext))
+        for fmt in group:
+            names = "|".join(sorted(re_escape(v) for v, e in values.items() if e == fmt.extension))
             lines += [f'RewriteCond "%{{QUERY_STRING}}" "(?:^|&)format=(?:{names})(?:&|$)" [NC]',
-                      f"RewriteCond %{{DOCUMENT_ROOT}}/{'$1' if not suffix else '$1' + suffix}.{ext} -f",
-                      f"RewriteRule ^({path_pattern})$ /{target}.{ext} [END,E=RM_NEGOTIATED:1]"]
-        lines += ['RewriteCond "%{QUERY_STRING}" "(?:^|&)format=[^&]" [NC]',
-                  f"RewriteRule ^({path_pattern})$ - [R=400,L]"]
+                      f"RewriteCond %{{DOCUMENT_ROOT}}/$1{suffix}.{fmt.extension} -f",
+                      f"RewriteRule {rule} /$1{suffix}.{fmt.extension} [END,E=RM_NEGOTIATED:1]"]
+        lines += ['RewriteCond "%{QUERY_STRING}" "(?:^|&)format=[^&]"', f"RewriteCond {first} -f",
+                  f"RewriteRule {rule} - [R=400,L]"]
         for ext, pattern in accept_patterns(group).items():
-            condition = f'RewriteCond "%{{HTTP_ACCEPT}}" "{pattern}" [NC,OR]'
-            empty = 'RewriteCond "%{HTTP_ACCEPT}" "^$"' if ext == group[0].extension else None
-            lines += [condition if empty else condition.replace(",OR]", "]")]
-            if empty:
-                lines.append(empty)
+            if ext == group[0].extension:
+                lines += [f'RewriteCond "%{{HTTP_ACCEPT}}" "{pattern}" [NC,OR]', 'RewriteCond "%{HTTP_ACCEPT}" "^$"']
+            else:
+                lines.append(f'RewriteCond "%{{HTTP_ACCEPT}}" "{pattern}" [NC]')
             lines += [f"RewriteCond %{{DOCUMENT_ROOT}}/$1{suffix}.{ext} -f",
-                      f"RewriteRule ^({path_pattern})$ /$1{suffix}.{ext} [END,E=RM_NEGOTIATED:1]"]
-        lines += [f"RewriteCond %{{DOCUMENT_ROOT}}/$1{suffix}.{group[0].extension} -f",
-                  f"RewriteRule ^({path_pattern})$ - [R=406,L]"]
-    lines += [
-        'Header merge Vary Accept "expr=-n reqenv(\'REDIRECT_RM_NEGOTIATED\')"',
-        f'Header set Cache-Control "public, max-age={RESOURCE_MAX_AGE}" "expr=-n reqenv(\'REDIRECT_RM_NEGOTIATED\')"',
-    ]
+                      f"RewriteRule {rule} /$1{suffix}.{ext} [END,E=RM_NEGOTIATED:1]"]
+        lines += [f"RewriteCond {first} -f", f"RewriteRule {rule} - [R=406,L]"]
     return "\n".join(lines) + "\n"
 
 
-def _apache_quote(value: str) -> str:
-    return value.replace("+", "\\+").replace(".", "\\.").replace("%", "%")
+def re_escape(value: str) -> str:
+    return value.replace("+", "\\+").replace(".", "\\.")
 
 
 def w3id_htaccess(base: str, public_url: str) -> str:

@@ -43,6 +43,11 @@
       yasqe.setCursor({ line: line, ch: 0 });
     }
     yasqe.refresh();
+    // Names for the two fields YASGUI leaves unlabelled (axe-core: "Form elements must have labels").
+    yasqe.getInputField().setAttribute("aria-label", textarea.labels[0] ? textarea.labels[0].textContent : "SPARQL");
+    holder.querySelectorAll("input.autocomplete").forEach(function (input) {
+      input.setAttribute("aria-label", "Endpoint");
+    });
     window.refmetiersYasgui = yasgui;
   }
 
