@@ -29,7 +29,8 @@ def make_scaled_root(scale: int, into: Path) -> Path:
     """A repository root whose data/ holds ``scale`` renamed copies of the reference's own concepts.
 
     Every IRI of our own concepts gets a suffix per copy, so copies do not merge;
-    schemes, metadata, the ontology and the reference subset (ESCO, ROME, PCS) are shared. Files that do not write full IRIs are copied once, unchanged.
+    schemes, metadata, the ontology and the reference subset (ESCO, ROME, PCS) are shared.
+    Files that do not write full IRIs are copied once, unchanged.
     """
     root = into / f"scale-{scale}"
     shutil.copytree(REPO / "ontology", root / "ontology")
@@ -51,10 +52,10 @@ def make_scaled_root(scale: int, into: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             renamed = text
             if copy:
-                renamed = ID_IRI.sub(lambda m: f"<https://w3id.org/refmetiers/id/{m.group(1)}-c{copy}", renamed)
+                renamed = ID_IRI.sub(lambda m, c=copy: f"<https://w3id.org/refmetiers/id/{m.group(1)}-c{c}", renamed)
                 # Distinct labels too, as a larger reference would have (identical labels in every copy
                 # would make the overlapping-labels check quadratic in the number of copies).
-                renamed = LANG_LITERAL.sub(lambda m: f'{m.group(1)} {copy}"@{m.group(2)}', renamed)
+                renamed = LANG_LITERAL.sub(lambda m, c=copy: f'{m.group(1)} {c}"@{m.group(2)}', renamed)
             target.write_text(renamed, encoding="utf-8")
     return root
 
@@ -64,7 +65,7 @@ def measure_one(mode: str, root: Path) -> dict:
     sys.path.insert(0, str(REPO / "src"))
     from refmetiers.build import build
     from refmetiers.config import load_settings
-    from refmetiers.inference import close_schema, rules_from_schema, apply_rules, skos_axioms
+    from refmetiers.inference import apply_rules, close_schema, rules_from_schema, skos_axioms
     from refmetiers.sources import load_sources
 
     settings = load_settings(root=root, dist_dir=root / "dist")
@@ -121,7 +122,8 @@ def main() -> None:
             owl = run_child("owlrl", root, timeout=args.owlrl_timeout)
             rows.append({"scale": scale, "build": build, "rules": rules, "owlrl": owl})
             print(json.dumps(rows[-1]), file=sys.stderr)
-    print("| scale | triples built | build s | build peak MiB | rules s | owlrl s | owlrl / rules | derived (rules / owlrl) |")
+    print("| scale | triples built | build s | build peak MiB | rules s | owlrl s | owlrl / rules "
+          "| derived (rules / owlrl) |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         b, r, o = row["build"], row["rules"], row["owlrl"]

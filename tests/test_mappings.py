@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import JOB_SLUGS
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
+from conftest import JOB_SLUGS
 from refmetiers.config import load_settings
 from refmetiers.errors import SourceError
 from refmetiers.namespaces import ESCO, SEMAPV, SSSOM, graph_iri

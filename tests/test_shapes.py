@@ -101,8 +101,10 @@ def test_every_fixture_belongs_to_a_shape():
 
 @pytest.mark.parametrize("fixture", sorted(INVALID.rglob("*.ttl")), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_fixture_is_the_valid_example_with_one_defect(fixture):
-    body = lambda path: [line.replace("# defect", "").rstrip() for line in path.read_text(encoding="utf-8").splitlines()
-                         if not line.startswith("#")]  # noqa: E731
+    def body(path):
+        return [line.replace("# defect", "").rstrip() for line in path.read_text(encoding="utf-8").splitlines()
+                if not line.startswith("#")]
+
     diff = [line for line in difflib.ndiff(body(VALID), body(fixture)) if line[:2] in ("- ", "+ ")]
     changed = max(sum(1 for line in diff if line.startswith("- ")), sum(1 for line in diff if line.startswith("+ ")))
     assert 1 <= changed <= 3, diff

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
+from conftest import make_root
 from refmetiers.config import load_settings
 from refmetiers.errors import ConfigError
 from refmetiers.sssom import mapping_set_to_graph, read_mapping_set
 from refmetiers.suggest import check_output, normalize, score, suggest, suggest_links, to_mappings, variants
-
-from conftest import make_root
 
 DATA = Path(__file__).resolve().parent / "fixtures" / "mappings" / "suggest" / "data"
 KNOWHOW = "https://w3id.org/refmetiers/id/knowhow/"

@@ -17,9 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import JOB_SLUGS
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from conftest import JOB_SLUGS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("REFMETIERS_TRANSCRIPTION_DATA", REPO / "data"))
@@ -587,7 +588,7 @@ def test_every_text_of_a_sheet_is_in_its_scan(graph):
     assert len(starts) == len(SHEETS) + 1
     list_of_41 = scan_text(" ".join(lines[:81]))
     missing = []
-    for (slug, start, end) in zip(SHEETS, starts, starts[1:]):
+    for (slug, start, end) in zip(SHEETS, starts, starts[1:], strict=False):
         sheet = scan_text(" ".join(lines[start:end]))
         j = job(slug)
         texts = []
@@ -666,3 +667,16 @@ def test_reviewed_english_label_with_the_published_one_kept(graph, key):
     new, old = ENGLISH_LABELS[key]
     assert labels(graph, concept, lang="en") == [new]
     assert old in labels(graph, concept, SKOS.altLabel, "en")
+
+
+def test_a_merge_never_makes_a_sheet_say_more_than_it_does(graph):
+    # Responsable technique de compte, L1504: "Outils et normes d'exploitation" (no "méthodes"): its own concept,
+    # related to C023 "Méthodes, normes et outils d'exploitation" (merge policy in CONTRIBUTING.md, issue 12)
+    c023, c080 = URIRef(f"{BASE}id/knowledge/C023"), URIRef(f"{BASE}id/knowledge/C080")
+    assert "Outils et normes d'exploitation" in linked_labels(graph, "responsable-technique-de-compte",
+                                                               RM.requiredKnowledge)
+    assert (job("responsable-technique-de-compte"), RM.requiredKnowledge, c023) not in graph
+    assert "Outils et normes d'exploitation" not in labels(graph, c023, SKOS.altLabel)
+    assert (c080, SKOS.related, c023) in graph
+    assert {str(j).rsplit("/", 1)[1] for j in graph.subjects(RM.requiredKnowledge, c023)} == {
+        "analyste-d-exploitation", "integrateur-d-exploitation"}

@@ -90,7 +90,8 @@ def test_validate_files_reports_file_line_label_message_and_fix_in_french(small_
     out = capsys.readouterr().out
     nearby = _line_of(broken, "rm:nearbyJob")
     label = _line_of(broken, "skos:prefLabel")
-    assert f"broken.ttl:{nearby}: erreur: Administrateur de bases de données cloud <https://example.org/jobs/dba-cloud>" in out
+    assert (f"broken.ttl:{nearby}: erreur: Administrateur de bases de données cloud "
+            "<https://example.org/jobs/dba-cloud>") in out
     assert "rm:nearbyJob vise une ressource qui n'est pas un emploi-type (rm:JobType)." in out
     assert "→ à faire : Visez l'IRI d'un emploi-type" in out
     assert f"broken.ttl:{label}: erreur:" in out

@@ -362,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     occ, skills, isco_codes = build_esco(args.reference, targets)
     esco_source = "ESCO v1.1.1, European Commission (mirror tabiya-tech/tabiya-esco-datasets-and-tools@65177b5)"
-    esco_licence = "Commission Decision 2011/833/EU; attribution: This service uses the ESCO classification of the European Commission"
+    esco_licence = ("Commission Decision 2011/833/EU; attribution: This service uses the ESCO classification "
+                    "of the European Commission")
     write(occ, args.out / "esco-occupations.ttl", "ESCO occupations we link to", esco_source, esco_licence)
     write(skills, args.out / "esco-skills.ttl", "ESCO skills of those occupations and skills we link to",
           esco_source, esco_licence)
@@ -372,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
           "France Travail RefRomeCsv v460 (mirror PSID-miage/guide-carriere@b250e82)", "Licence Ouverte / Etalab 2.0")
     write(build_crosswalk(args.reference, targets), args.out / "esco-rome-crosswalk.ttl",
           "The ESCO-ROME crosswalk between the concepts we link to",
-          "France Travail ESCO-ROME mapping v1.4 (2022-06-07; ESCO 1.0.9 x ROME v3), via Avature/melo-benchmark@014982f",
+          "France Travail ESCO-ROME mapping v1.4 (2022-06-07; ESCO 1.0.9 x ROME v3), "
+          "via Avature/melo-benchmark@014982f",
           "Licence Ouverte / Etalab 2.0")
     write(build_pcs(args.reference, targets), args.out / "pcs.ttl", "PCS 2020 and PCS 2003 professions",
           "INSEE PCS 2003 (rezemika/python-insee-pcs@9e85e87) and PCS 2020 (renaud23/dmtr-pcs2020@fbcebd2)",

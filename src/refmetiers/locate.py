@@ -9,6 +9,7 @@ object per line) and close enough for hand-written files: at worst it names the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,8 @@ class _Text:
         """The last line of the statement that starts at ``start``."""
         for index in range(start, len(self.lines)):
             stripped = self.lines[index].split(" #")[0].rstrip()
-            if stripped == "." or stripped.endswith(" .") or (stripped.endswith(".") and stripped.endswith(('".', '>.', ']'))):
+            ends_statement = stripped.endswith(('".', '>.', ']'))
+            if stripped == "." or stripped.endswith(" .") or (stripped.endswith(".") and ends_statement):
                 return index
             if index > start and self.lines[index][:1] not in ("", " ", "\t", "#"):
                 return index - 1
@@ -160,7 +162,7 @@ class Locator:
         index = self._text(path).triple_line(subject, predicate, obj)
         return Location(path, None if index is None else index + 1)
 
-    def locate(self, focus, predicates: list[tuple[URIRef, bool]] = (), value=None) -> Location | None:
+    def locate(self, focus, predicates: Sequence[tuple[URIRef, bool]] = (), value=None) -> Location | None:
         """The place that best explains a result on ``focus`` (through ``predicates``, about ``value``).
 
         Tries, in order: a file that asserts the triple (either way round, as the entailments

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -141,11 +142,11 @@ def _labels(graph: Graph, concept: URIRef, languages: tuple[str, ...]) -> list[L
                 normalized = normalize(text)
                 if normalized:
                     labels.append(Label(concept, str(literal), normalized, lang))
-    return sorted(set(labels), key=lambda l: (l.lang, l.normalized, l.text))
+    return sorted(set(labels), key=lambda label: (label.lang, label.normalized, label.text))
 
 
 def _pref(graph: Graph, concept: URIRef, lang: str = "fr") -> str:
-    for literal in sorted(graph.objects(concept, SKOS.prefLabel)):
+    for literal in sorted(graph.objects(concept, SKOS.prefLabel), key=str):
         if getattr(literal, "language", None) == lang:
             return str(literal)
     return ""

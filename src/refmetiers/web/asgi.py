@@ -1,2 +1,6 @@
-"""The one-line ASGI entry, for ``uvicorn refmetiers.web.asgi:app`` (settings from the environment)."""
-from refmetiers.config import load_settings; from refmetiers.web import create_app; app = create_app(load_settings())  # noqa: E702,E501
+"""The ASGI entry, for ``uvicorn refmetiers.web.asgi:app`` (settings from the environment)."""
+
+from refmetiers.config import load_settings
+from refmetiers.web import create_app
+
+app = create_app(load_settings())
