@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from fixtures.web.support import BASE, REPO, build_fixture, build_real, settings_for
 from refmetiers.errors import SourceError, ValidationFailed
 from refmetiers.web import create_app, load_cookbook
+from test_releases import EXPECTED, ID, cut_fixture_releases
 
 QUERIES = REPO / "queries"
 OURS = sorted(p for p in QUERIES.glob("*.rq") if not p.name.startswith("links-"))
@@ -156,6 +157,63 @@ def test_jobs_without_sheet(client):
 
 def test_ask_job_requires_knowledge(client):
     assert run(client, "ask-job-requires-knowledge") is True
+
+
+@pytest.fixture(scope="module")
+def deprecating_client(tmp_path_factory):
+    """The fixture with one job type and one know-how deprecated (kept, owl:deprecated true)."""
+    import shutil
+
+    from refmetiers.build import build
+
+    root = tmp_path_factory.mktemp("cookbook-deprecated") / "root"
+    shutil.copytree(build_fixture(tmp_path_factory.mktemp("cookbook")), root, ignore=shutil.ignore_patterns("dist"))
+    (root / "data" / "zz-deprecated.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        f"<{JOB}technicien-support> owl:deprecated true .\n"
+        f"<{BASE}id/knowhow/SF004> owl:deprecated true .\n", encoding="utf-8")
+    build(settings_for(root))
+    with TestClient(create_app(settings_for(root))) as test_client:
+        yield test_client
+
+
+def test_deprecated_concepts_are_left_out_of_the_default_answers(deprecating_client):
+    jobs = [row["job"] for row in run(deprecating_client, "jobs-of-a-family")]
+    assert jobs == [JOB + "administrateur-de-base-de-donnees", JOB + "administrateur-systeme",
+                    JOB + "technicien-d-exploitation"]
+    shared = [row["label"] for row in run(deprecating_client, "most-shared-know-how")]
+    assert "Rédiger une procédure" not in shared and "Diagnostiquer un incident" in shared
+    assert JOB + "technicien-support" not in {row["job"] for row in run(deprecating_client, "rome-codes")}
+
+
+@pytest.fixture(scope="module")
+def released_root(tmp_path_factory):
+    """Two fixture releases (tests/fixtures/releases): the change set 0.1.0 → 0.2.0 is in graph `changes`."""
+    return cut_fixture_releases(tmp_path_factory.mktemp("cookbook-releases"))
+
+
+@pytest.fixture(scope="module")
+def released_client(released_root):
+    with TestClient(create_app(settings_for(released_root))) as test_client:
+        yield test_client
+
+
+def test_changes_of_a_job_since(released_client):
+    text = (QUERIES / "changes-of-a-job-since.rq").read_text(encoding="utf-8")
+    text = text.replace(ID + "job/administrateur-de-base-de-donnees", ID + "job/alpha")
+    response = released_client.post("/sparql", data={"query": text},
+                                    headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    rows = [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+    baseline = [r for r in rows if r["version"] == "0.1.0"]
+    assert baseline == [{"version": "0.1.0", "issued": "2026-12-06"}]
+    changed = {(r["about"], r["change_type"]) for r in rows if r["version"] == "0.2.0"}
+    # The job's own changes, and those of the concepts its sheet links to (A001, A004 …, and the nearby job beta).
+    on_alpha = {(e[2], e[0]) for e in EXPECTED if e[2] == ID + "job/alpha"}
+    assert on_alpha <= changed
+    assert (ID + "activity/A004", "NodeCreation") in changed  # A004 is now on alpha's sheet
+    assert (ID + "job/beta", "NodeRename") not in changed and (ID + "job/beta", "RemoveSynonym") in changed
+    assert all(r["kgcl"] for r in rows if r["version"] == "0.2.0")
 
 
 def test_every_pinned_query_has_a_test():

@@ -191,7 +191,7 @@ def _readme_count(stem: str) -> int:
 @pytest.mark.parametrize("stem,graphs", [
     ("refmetiers", ("ontology", "referentiel", "mappings", "metadata")),
     ("refmetiers-reference", ("reference",)),
-    ("refmetiers-full", ("ontology", "referentiel", "mappings", "reference", "inferred", "metadata")),
+    ("refmetiers-full", ("ontology", "referentiel", "mappings", "reference", "inferred", "metadata", "changes")),
 ])
 def test_readme_says_what_each_dump_holds_with_its_triple_count(published, stem, graphs):
     lines = (dist_of(published) / f"{stem}.nt").read_text(encoding="utf-8").count("\n")

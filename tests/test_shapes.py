@@ -18,6 +18,7 @@ from refmetiers import dumps
 from refmetiers.build import build, check_sources
 from refmetiers.config import load_settings
 from refmetiers.namespaces import SH
+from refmetiers.releases import read_info
 from refmetiers.sources import SourceFile, load_sources, parse_turtle
 from refmetiers.validation import RMSH, load_shapes, validate
 
@@ -135,7 +136,9 @@ def test_the_distributions_the_build_describes_conform(tmp_path):
     (tmp_path / "refmetiers.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
     (tmp_path / "refmetiers.nt").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
     metadata = parse_turtle(REPO / "data" / "metadata" / "dataset.ttl")
-    void = dumps.describe_distributions(tmp_path, metadata, "https://w3id.org/refmetiers/", "0.1.0")
+    metadata += parse_turtle(REPO / "data" / "metadata" / "release.ttl")  # the version and dates live there
+    release = read_info(metadata, "https://w3id.org/refmetiers/")
+    void = dumps.describe_distributions(tmp_path, metadata, "https://w3id.org/refmetiers/", release)
     report = validate(void, load_shapes(SHAPES))
     assert len(list(void.subjects(predicate=None, object=URIRef("http://www.w3.org/ns/dcat#Distribution")))) == 2
     assert [r.shape_name for r in report.results if r.shape_name.startswith("rmsh:Distribution")] == []

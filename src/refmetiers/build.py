@@ -7,6 +7,7 @@ runs first).
 
 from __future__ import annotations
 
+import gzip
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from . import releases
 from .checks import SourceChecks
 from .config import Settings
 from .dumps import write_dist
@@ -22,6 +24,7 @@ from .errors import ConfigError, RefmetiersError, ValidationFailed
 from .graphs import ENTAILMENT_SOURCES, merge, read_published
 from .inference import derive, rules_for, with_entailments
 from .namespaces import GRAPH_NAMES, ID, RM, graph_iri
+from .releases import ReleaseInfo, change_graph, ontology_version_triples, read_info
 from .sources import (
     SourceFile,
     Sources,
@@ -43,6 +46,7 @@ class BuildResult:
 
     graphs: dict[str, Graph]
     report: ValidationReport
+    release: ReleaseInfo
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -53,6 +57,10 @@ class BuildResult:
 def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sources, dict[str, Graph]]:
     start = time.perf_counter()
     sources = load_sources(settings)
+    # The ontology's version IRI and the change sets of past releases come from the release model.
+    release = read_info(sources.graphs["metadata"], settings.base_iri, required=False)
+    sources.graphs["ontology"] += ontology_version_triples(release, settings.base_iri)
+    sources.graphs["changes"] = change_graph(settings.releases_dir, settings.base_iri)
     seconds["parse"] = time.perf_counter() - start
     start = time.perf_counter()
     graphs = with_entailments(sources.graphs, settings.cache_dir)
@@ -65,8 +73,10 @@ def assemble(settings: Settings, seconds: dict[str, float] | None = None) -> dic
     return _parse_and_infer(settings, {} if seconds is None else seconds)[1]
 
 
-def build(settings: Settings, *, write: bool = True) -> BuildResult:
+def build(settings: Settings, *, write: bool = True, pending_changes: Graph | None = None) -> BuildResult:
     """Run the whole pipeline; write dist/ only when the data has no SHACL violation.
+
+    ``pending_changes`` joins graph ``changes``: the change set of a release being cut, not yet in releases/.
 
     Raises:
         SourceError: a source file is unreadable or malformed (nothing written).
@@ -74,6 +84,8 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
     """
     seconds: dict[str, float] = {}
     sources, graphs = _parse_and_infer(settings, seconds)
+    if pending_changes is not None:
+        graphs["changes"] += pending_changes
     start = time.perf_counter()
     shapes = load_shapes(settings.shapes_dir)
     report = validate(merge(graphs), shapes)
@@ -84,11 +96,12 @@ def build(settings: Settings, *, write: bool = True) -> BuildResult:
         # Point the contributor at the file and line of each result, as `refmetiers validate` does.
         locate(report, files)
         raise ValidationFailed(report)
-    result = BuildResult(graphs, report, seconds=seconds)
+    result = BuildResult(graphs, report, read_info(graphs["metadata"], settings.base_iri, required=False),
+                         seconds=seconds)
     if write:
         start = time.perf_counter()
         mapping_sets = [source.path for source, _ in sources.files if source.path.name.endswith(".sssom.tsv")]
-        result.files = write_dist(settings.dist, graphs, base=settings.base_iri, version=settings.version,
+        result.files = write_dist(settings.dist, graphs, base=settings.base_iri, release=result.release,
                                   validation_report=report.graph, mapping_sets=mapping_sets)
         seconds["write"] = time.perf_counter() - start
     return result
@@ -129,17 +142,23 @@ def check_sources(settings: Settings, sources: list[SourceFile] | None = None) -
 
 
 def published_job_types(settings: Settings) -> Graph | None:
-    """The job types of the last build (their type and labels), or None when nothing was built.
+    """The job types published so far (their type and labels): those of the last release (releases/) and
+    of the last build (dist/); None when there is neither.
 
     Read with pyoxigraph, which loads the N-Quads dump in a fraction of rdflib's time.
     """
     quads = settings.dist / QUADS_FILE
-    if not quads.is_file():
+    released = releases.latest(settings.releases_dir)
+    if not quads.is_file() and released is None:
         return None
     store = ox.Store()
     try:
-        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
-    except (OSError, SyntaxError) as exc:
+        if quads.is_file():
+            store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+        if released is not None:
+            dump = settings.releases_dir / released / releases.QUADS_DUMP
+            store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError, EOFError, gzip.BadGzipFile) as exc:
         raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
     jobs = Graph()
     query = (f"SELECT DISTINCT ?job ?label WHERE {{ ?job a <{RM.JobType}> "

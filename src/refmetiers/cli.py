@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
-from .errors import ConfigError, RefmetiersError, SourceError, ValidationFailed
+from .errors import ConfigError, RefmetiersError, ReleaseRefused, SourceError, ValidationFailed
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -131,6 +131,53 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         print(f"{'would reformat' if args.check else 'reformatted'} {path}")
     print(f"{len(outcome.changed)} of {outcome.checked} file(s) {'not in canonical layout' if args.check else 'reformatted'}")
     return EXIT_VIOLATIONS if args.check and outcome.changed else EXIT_OK
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .releasing import cut
+
+    settings = _settings(args)
+    try:
+        today = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise ConfigError(f"--date {args.date!r}: expected YYYY-MM-DD (date attendue AAAA-MM-JJ)") from None
+    release = cut(settings, args.version, today=today, allow_dirty=args.allow_dirty, commit=args.commit)
+    print(f"released {release.version} in {release.folder}"
+          + (f" (diff from {release.previous}: {sum(release.change_set.counts().values())} change(s))"
+             if release.change_set is not None else " (first release)"))
+    if release.tag:
+        print(f"committed and tagged {release.tag} (not pushed)")
+    else:
+        print("next: git add data/metadata/release.ttl releases/ CHANGELOG.md && git commit, "
+              f"then git tag -a data-{release.version} (or rerun with --commit)")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from . import changes
+    from .releasing import diff
+
+    settings = _settings(args)
+    change_set = diff(settings, args.old, args.new)
+    if args.format == "json":
+        sys.stdout.write(changes.to_json(change_set, settings.base_iri))
+    elif args.format == "ttl":
+        from .dumps import canonical_turtle
+
+        sys.stdout.write(canonical_turtle(changes.to_graph(change_set, settings.base_iri), changes.CHANGE_PREFIXES))
+    elif args.format == "kgcl":
+        sys.stdout.write(changes.to_text(change_set))
+    else:
+        sys.stdout.write(changes.to_markdown(change_set, args.lang))
+    removed = change_set.errors()
+    if removed:
+        _print_error("error", f"{len(removed)} concept(s) of {args.old} are gone from {args.new} (IRIs never "
+                     "disappear: deprecate them instead / les IRI ne disparaissent jamais) : "
+                     + ", ".join(c.subject for c in removed[:10]))
+        return EXIT_VIOLATIONS
+    return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -270,6 +317,27 @@ def make_parser() -> argparse.ArgumentParser:
                          "never inside data/mappings/")
     suggest.set_defaults(func=cmd_suggest_links)
 
+    release = commands.add_parser("release", help="cut release X.Y.Z of the data into releases/X.Y.Z/ "
+                                  "(clean sources, shapes, no IRI lost, diff, CHANGELOG.md)")
+    _common(release)
+    release.add_argument("version", help="the new data version, MAJOR.MINOR.PATCH, after the last one")
+    release.add_argument("--date", help="the release date YYYY-MM-DD (default: today)")
+    release.add_argument("--commit", action="store_true",
+                         help="commit the release's files and tag the commit data-X.Y.Z (never pushes)")
+    release.add_argument("--allow-dirty", action="store_true",
+                         help="cut even if ontology/, data/ or shapes/ have uncommitted changes (tests, drafts)")
+    release.set_defaults(func=cmd_release)
+
+    diff = commands.add_parser("diff", help="what changed between two versions: releases (0.1.0), "
+                               "'working' (the sources) or N-Quads files")
+    _common(diff)
+    diff.add_argument("old", help="the older version: X.Y.Z, working, or FILE.nq[.gz]")
+    diff.add_argument("new", help="the newer version: X.Y.Z, working, or FILE.nq[.gz]")
+    diff.add_argument("--format", choices=["markdown", "kgcl", "json", "ttl"], default="markdown",
+                      help="markdown summary (default), kgcl (one KGCL line per change), json, or ttl (RDF change set)")
+    diff.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the markdown summary")
+    diff.set_defaults(func=cmd_diff)
+
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint, the IRIs' pages and the dumps")
     _common(serve)
     serve.add_argument("--host", help="the address to listen on (default 127.0.0.1)")
@@ -323,6 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _print_error("error", str(exc))
         return EXIT_BAD_INPUT
+    except ReleaseRefused as exc:
+        for breach in exc.breaches:
+            print(f"  {breach}", file=sys.stderr)
+        _print_error("error", str(exc))
+        return EXIT_VIOLATIONS
     except ValidationFailed as exc:
         from .rendering import render_text
 

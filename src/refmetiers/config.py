@@ -53,7 +53,6 @@ class Settings:
     root: Path = field(default_factory=_default_root)
     dist_dir: Path | None = None
     base_iri: str = BASE
-    version: str = "0.1.0"
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout_s: float = 10.0
@@ -77,6 +76,11 @@ class Settings:
     @property
     def shapes_dir(self) -> Path:
         return self.root / "shapes"
+
+    @property
+    def releases_dir(self) -> Path:
+        """The releases cut so far, one immutable folder each (releases/X.Y.Z/)."""
+        return self.root / "releases"
 
     @property
     def dist(self) -> Path:

@@ -7,6 +7,7 @@ Turtle and TriG use a prefix only where no local name needs an escape (namespace
 JSON-LD is compacted against the context generated from the ontology (every value an array, datatypes
 kept) and put in a canonical order (nodes by id, values by their JSON text). Gzip files carry no name and
 no time. The SSSOM mapping sets are published as maintained, beside a flat crosswalk CSV of the job links.
+The SHACL report is a canonical tree (see ``canonical_report``).
 Atomicity: everything is written to a temporary sibling folder that replaces dist/ only at the end.
 """
 
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
@@ -44,6 +46,7 @@ from .namespaces import (
     graph_iri,
     turtle_prefixes,
 )
+from .releases import ReleaseInfo
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def jsonld_context(ontology: Graph) -> dict:
 
 def ntriples_lines(graph: Graph) -> list[str]:
     """The graph as sorted N-Triples lines (canonical: our published data has no blank nodes)."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    text = graph.serialize(format="nt")
     return sorted(line + "\n" for line in text.splitlines() if line.strip())
 
 
@@ -240,8 +243,13 @@ def _jsonld(graph: Graph, context: dict) -> str:
 
 def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str]) -> str:
     """Re-serialise sorted N-Triples/N-Quads with pyoxigraph, which keeps the input order."""
-    return ox.serialize(ox.parse(text.encode("utf-8"), format=source), format=target,
-                        prefixes=prefixes).decode("utf-8")
+    written = ox.serialize(ox.parse(text.encode("utf-8"), format=source), format=target, prefixes=prefixes)
+    return (written or b"").decode("utf-8")
+
+
+def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
+    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes."""
+    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
 
 
 def _iris(graphs: list[Graph], names: list[URIRef]) -> set[str]:
@@ -275,6 +283,40 @@ def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict)
             merged += lines.graphs[name]
         return _jsonld(merged, context)
     raise BuildError(f"no writer for {fmt.name}")
+
+
+_SH_REPORT = URIRef("http://www.w3.org/ns/shacl#ValidationReport")
+
+
+def canonical_report(report: Graph) -> Graph:
+    """The SHACL report with its blank nodes as a tree under the report node, labelled canonically.
+
+    pySHACL copies each result's blank-node path from the shapes, and how it shares (or strands) list
+    nodes of that copy depends on the hash seed. Re-copying what the report node reaches as a tree,
+    then labelling blank nodes by their content (rdflib's RGDA1), gives the same graph every time.
+    """
+    tree = Graph()
+    bind_prefixes(tree)
+
+    def copy(node: Node, depth: int = 0) -> Node:
+        if not isinstance(node, BNode):
+            return node
+        if depth > 1000:
+            raise BuildError("the validation report has a blank-node cycle")
+        fresh = BNode()
+        for predicate, value in report.predicate_objects(node):
+            tree.add((fresh, predicate, copy(value, depth + 1)))
+        return fresh
+
+    for root in sorted(report.subjects(RDF.type, _SH_REPORT), key=str):
+        copy(root)
+    canonical = Graph()
+    for prefix, namespace in report.namespaces():
+        canonical.bind(prefix, namespace)
+    bind_prefixes(canonical)
+    for triple in to_canonical_graph(tree):
+        canonical.add(triple)
+    return canonical
 
 
 # The columns of the crosswalk CSV: one row per published link of a job type, the target's code in the
@@ -354,11 +396,18 @@ def media_type_of(filename: str) -> str:
     return fmt.media_type if fmt else "application/octet-stream"
 
 
-def describe_distributions(folder: Path, metadata: Graph, base: str, version: str) -> Graph:
-    """VoID and DCAT for every file in ``folder``: media type, byte size, checksum, licence, version."""
+def describe_distributions(folder: Path, metadata: Graph, base: str, release_info: ReleaseInfo,
+                           download_base: str | None = None) -> Graph:
+    """VoID and DCAT for every file in ``folder``: media type, byte size, checksum, licence, version.
+
+    ``download_base`` is where the files are downloaded from (default ``{base}dumps/``; a release's
+    own folder is ``{base}dumps/X.Y.Z/``).
+    """
     void = Graph()
     bind_prefixes(void)
     void += metadata
+    version = release_info.version
+    download_base = download_base or f"{base}dumps/"
     dataset = URIRef(base + "dataset")
     release = URIRef(f"{base}dataset/{version}")
     licences = list(metadata.objects(dataset, DCTERMS.license))
@@ -367,14 +416,16 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, version: st
     void.add((release, RDF.type, VOID.Dataset))
     void.add((release, DCAT.version, Literal(version)))
     void.add((release, DCTERMS.isVersionOf, dataset))
+    if release_info.modified is not None:
+        void.add((release, DCTERMS.issued, Literal(release_info.modified.isoformat(), datatype=XSD.date)))
     void.add((release, VOID.sparqlEndpoint, URIRef(base + "sparql")))
     for licence in licences:
         void.add((release, DCTERMS.license, licence))
     for path in sorted(folder.iterdir()):
         if path.name in (VOID_FILE, CHECKSUMS_FILE):
             continue
-        distribution = URIRef(f"{base}dumps/{path.name}")
-        checksum = URIRef(f"{base}dumps/{path.name}#sha256")
+        distribution = URIRef(f"{download_base}{path.name}")
+        checksum = URIRef(f"{download_base}{path.name}#sha256")
         void.add((release, DCAT.distribution, distribution))
         if path.name.endswith((".nt", ".ttl", ".nq", ".trig", ".rdf", ".jsonld")) and path.name != CONTEXT_FILE:
             void.add((release, VOID.dataDump, distribution))
@@ -394,8 +445,9 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, version: st
         void.add((distribution, RDF.type, DCAT.Distribution))
         void.add((distribution, DCTERMS.title, Literal(path.name)))
         void.add((distribution, DCAT.downloadURL, distribution))
-        void.add((distribution, DCAT.accessURL, URIRef(base + "dumps/")))
-        void.add((distribution, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type_of(path.name))))
+        void.add((distribution, DCAT.accessURL, URIRef(download_base)))
+        media_type = URIRef("https://www.iana.org/assignments/media-types/" + media_type_of(path.name))
+        void.add((distribution, DCAT.mediaType, media_type))
         void.add((distribution, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
         void.add((distribution, DCAT.version, Literal(version)))
         for licence in licences:
@@ -407,7 +459,7 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, version: st
     return void
 
 
-def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
+def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: ReleaseInfo,
                validation_report: Graph | None = None, mapping_sets: Sequence[Path] = ()) -> list[Path]:
     """Write every dump to ``dist`` atomically; return the paths written.
 
@@ -429,17 +481,23 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, version: str,
             _write(staging / Path(path).name, Path(path).read_bytes())
         _write(staging / CROSSWALK_FILE, crosswalk_csv(graphs))
         if validation_report is not None:
-            bind_prefixes(validation_report)
-            (staging / REPORT_FILE).write_text(validation_report.serialize(format="longturtle"), encoding="utf-8")
-        void = describe_distributions(staging, graphs["metadata"], base, version)
-        (staging / VOID_FILE).write_text(void.serialize(format="longturtle"), encoding="utf-8")
-        sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(staging.iterdir()))
-        (staging / CHECKSUMS_FILE).write_text(sums, encoding="utf-8")
+            report = canonical_report(validation_report)
+            (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
+        write_void_and_sums(staging, graphs["metadata"], base, release)
         _swap_in(staging, dist)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return sorted(dist.iterdir())
+
+
+def write_void_and_sums(folder: Path, metadata: Graph, base: str, release: ReleaseInfo,
+                        download_base: str | None = None) -> None:
+    """Describe every file of ``folder`` in void.ttl, then list every file's SHA-256 in SHA256SUMS."""
+    void = describe_distributions(folder, metadata, base, release, download_base)
+    (folder / VOID_FILE).write_text(void.serialize(format="longturtle"), encoding="utf-8")
+    sums = "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(folder.iterdir()) if p.name != CHECKSUMS_FILE)
+    (folder / CHECKSUMS_FILE).write_text(sums, encoding="utf-8")
 
 
 def remove_leftovers(dist: Path) -> list[Path]:

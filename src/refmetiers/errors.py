@@ -52,3 +52,15 @@ class ValidationFailed(RefmetiersError):
 
 class BuildError(RefmetiersError):
     """The build could not write its outputs."""
+
+
+class ReleaseRefused(RefmetiersError):
+    """A release would break what an earlier one published (an IRI gone, an IRI or code reused); nothing was cut."""
+
+    def __init__(self, version: str, breaches: list, previous: str):
+        self.version = version
+        self.breaches = breaches
+        self.previous = previous
+        super().__init__(f"release {version} refused: {len(breaches)} published IRI(s) or code(s) of {previous} "
+                         f"would disappear or change meaning (version refusée : des IRI ou codes publiés "
+                         f"disparaîtraient ou changeraient de sens)")

@@ -22,8 +22,9 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 
-# The named graphs of DESIGN.md §3, in publication order.
-GRAPH_NAMES = ("ontology", "referentiel", "mappings", "reference", "inferred", "metadata")
+# The named graphs of DESIGN.md §3, in publication order; `changes` holds the change sets of the
+# releases cut so far (releases/*/changes.ttl), so that the endpoint answers "what changed".
+GRAPH_NAMES = ("ontology", "referentiel", "mappings", "reference", "inferred", "metadata", "changes")
 ASSERTED_OWN = ("ontology", "referentiel", "mappings", "metadata")
 
 

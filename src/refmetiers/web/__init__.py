@@ -20,10 +20,12 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from .. import __version__
 from .. import query as qs
 from ..config import Settings
 from ..labelsearch import LabelIndex, label_index
-from ..store import data_version, load_store
+from ..releases import data_version
+from ..store import load_store
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         settings: where dist/ and queries/ are, the base IRI, the query limits.
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
     """
-    from . import compare, dumps, errors, pages, resources, search, sparql
+    from . import compare, dumps, errors, pages, releases, resources, search, sparql
     from .dumps import close_files
     from .dumps import scan as scan_dumps
     from .reload import build_identity, watch
@@ -133,7 +135,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         # The workers load their copy of the store while this process loads its own.
         context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
                                                 context.service.start())
-        context.version = data_version(settings.dist)
+        context.version = data_version(settings.dist, settings.releases_dir)
         context.dumps = await loop.run_in_executor(None, scan_dumps, settings.dist)
         context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
@@ -148,7 +150,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
             context.service.close()
             close_files(context.dumps)
 
-    app = FastAPI(title="refmetiers", version=settings.version, lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = FastAPI(title="refmetiers", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The French IT job reference (Référentiel métiers informatique) as linked data: "
                               "SPARQL 1.1 endpoint, dereferenceable IRIs, dumps, label search.")
     app.state.ctx = context
@@ -160,7 +162,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
     from starlette.staticfiles import StaticFiles
 
     app.mount("/static", StaticFiles(packages=[("refmetiers.web", "static")]), name="static")
-    for module in (pages, sparql, dumps, search, compare, resources):
+    for module in (pages, sparql, releases, dumps, search, compare, resources):
         app.include_router(module.router(context))
 
     @app.get("/docs", include_in_schema=False)

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from .. import formats
+from .. import __version__, formats
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from ..store import TURTLE_PREFIXES
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
@@ -92,7 +92,7 @@ def router(context) -> APIRouter:
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
             return render(context, request, "dumps.html", headers=headers, files=entries)
-        body = {"version": context.settings.version, "data_version": context.version,
+        body = {"data_version": context.version, "software_version": __version__,
                 "files": [{"name": f.name, "url": f"/dumps/{f.name}", "size": f.size, "sha256": f.sha256,
                            "media_type": f.media_type} for f in entries]}
         return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type=formats.JSON.content_type,

@@ -15,7 +15,8 @@ import logging
 import signal
 from pathlib import Path
 
-from ..store import QUADS_FILE, data_version, load_store
+from ..releases import data_version
+from ..store import QUADS_FILE, load_store
 from .dumps import close_files, scan
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def reload(context) -> bool:
         loop = asyncio.get_running_loop()
         try:
             store = await loop.run_in_executor(None, load_store, dist)
-            version = await loop.run_in_executor(None, data_version, dist)
+            version = await loop.run_in_executor(None, data_version, dist, context.settings.releases_dir)
             dumps = await loop.run_in_executor(None, scan, dist)
         except Exception:  # noqa: BLE001 - a half-written or broken build: keep serving the old one
             log.exception("the new build in %s could not be loaded; the previous build goes on serving", dist)

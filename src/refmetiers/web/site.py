@@ -19,6 +19,7 @@ preferred one from ``refmetiers serve`` (docs/deploy.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -147,7 +148,8 @@ class _Writer:
 
     def __init__(self, root: Path, data_version: str, result: SiteResult):
         self.root = root
-        self.epoch = 1_500_000_000 + int(data_version[:7] or "0", 16)
+        # The data version is "X.Y.Z" or "X.Y.Z+<hex>" (releases.data_version): hash it to a number of seconds.
+        self.epoch = 1_500_000_000 + int(hashlib.sha256(data_version.encode("utf-8")).hexdigest()[:7], 16)
         self.result = result
 
     def write(self, relative: str, body: bytes, slot: int = 0) -> None:
