@@ -667,3 +667,16 @@ def test_reviewed_english_label_with_the_published_one_kept(graph, key):
     new, old = ENGLISH_LABELS[key]
     assert labels(graph, concept, lang="en") == [new]
     assert old in labels(graph, concept, SKOS.altLabel, "en")
+
+
+def test_a_merge_never_makes_a_sheet_say_more_than_it_does(graph):
+    # Responsable technique de compte, L1504: "Outils et normes d'exploitation" (no "méthodes"): its own concept,
+    # related to C023 "Méthodes, normes et outils d'exploitation" (merge policy in CONTRIBUTING.md, issue 12)
+    c023, c080 = URIRef(f"{BASE}id/knowledge/C023"), URIRef(f"{BASE}id/knowledge/C080")
+    assert "Outils et normes d'exploitation" in linked_labels(graph, "responsable-technique-de-compte",
+                                                               RM.requiredKnowledge)
+    assert (job("responsable-technique-de-compte"), RM.requiredKnowledge, c023) not in graph
+    assert "Outils et normes d'exploitation" not in labels(graph, c023, SKOS.altLabel)
+    assert (c080, SKOS.related, c023) in graph
+    assert {str(j).rsplit("/", 1)[1] for j in graph.subjects(RM.requiredKnowledge, c023)} == {
+        "analyste-d-exploitation", "integrateur-d-exploitation"}

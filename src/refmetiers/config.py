@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -103,18 +104,18 @@ _ENV = {
 }
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Build the settings from ``environ`` (default: the process environment), then ``overrides``.
 
     Raises:
         ConfigError: an environment variable does not have the right type.
     """
-    environ = os.environ if environ is None else environ
+    source: Mapping[str, str] = os.environ if environ is None else environ
     values = {}
     for variable, (name, kind) in _ENV.items():
-        if variable in environ:
+        if variable in source:
             try:
-                values[name] = kind(environ[variable])
+                values[name] = kind(source[variable])
             except ValueError as exc:
-                raise ConfigError(f"{variable}={environ[variable]!r}: {exc}") from None
+                raise ConfigError(f"{variable}={source[variable]!r}: {exc}") from None
     return Settings(**values).with_overrides(**overrides)

@@ -3,7 +3,10 @@
 Determinism: N-Triples and N-Quads are sorted lines (canonical, as there are no blank nodes);
 Turtle, TriG and RDF/XML are written by pyoxigraph from those sorted lines, in that order (subjects
 and predicates sorted, grouped with ``;`` and ``,``; much faster than rdflib's ``longturtle``);
-JSON-LD is compacted by rdflib and then put in a canonical order (nodes by id, values by their JSON text). Gzip files carry no name and no time.
+Turtle and TriG use a prefix only where no local name needs an escape (namespaces.turtle_prefixes).
+JSON-LD is compacted against the context generated from the ontology (every value an array, datatypes
+kept) and put in a canonical order (nodes by id, values by their JSON text). Gzip files carry no name and
+no time. The SSSOM mapping sets are published as maintained, beside a flat crosswalk CSV of the job links.
 Atomicity: everything is written to a temporary sibling folder that replaces dist/ only at the end.
 """
 
@@ -24,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.term import Node
 
 from . import formats
 from .errors import BuildError
@@ -108,8 +112,8 @@ def jsonld_context(ontology: Graph) -> dict:
     context["description"] = {"@id": dct + "description", "@container": language_set}
     for term in _SSSOM_SCORES:
         context[term] = {"@id": PREFIXES["sssom"] + term, "@type": str(XSD.double), "@container": "@set"}
-    for term in sorted(set(ontology.subjects()), key=str):
-        if not isinstance(term, URIRef) or not str(term).startswith(str(RM)):
+    for term in sorted({s for s in ontology.subjects() if isinstance(s, URIRef)}, key=str):
+        if not str(term).startswith(str(RM)):
             continue
         key = str(term)[len(str(RM)):]
         kinds = set(ontology.objects(term, RDF.type))
@@ -203,14 +207,14 @@ class _Compactor:
             return {"@value": str(term)}
         return {"@value": str(term), "@type": self.iri(datatype)}
 
-    def node(self, graph: Graph, subject: URIRef) -> dict:
+    def node(self, graph: Graph, subject: Node) -> dict:
         node: dict = {"id": str(subject)}
         for predicate, obj in graph.predicate_objects(subject):
             if predicate == RDF.type:
                 node.setdefault("type", []).append(self.classes.get(str(obj)) or self.iri(str(obj)))
                 continue
             key, definition = self.terms.get(str(predicate), (self.iri(str(predicate)), {}))
-            if definition.get("@container") == ["@language", "@set"] and getattr(obj, "language", None):
+            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, Literal) and obj.language:
                 node.setdefault(key, {}).setdefault(obj.language, []).append(str(obj))
             elif definition.get("@container") == ["@language", "@set"]:
                 node.setdefault(key, {}).setdefault("@none", []).append(self.value(obj, {}))
@@ -287,7 +291,7 @@ CROSSWALK_COLUMNS = ("job", "label_fr", "label_en", *(name for name, _ in CROSSW
                      "target_iri", "target_label", "record_id")
 
 
-def _label(graph: Graph, node: URIRef, lang: str) -> str:
+def _label(graph: Graph, node: Node | None, lang: str) -> str:
     labels = sorted(str(o) for o in graph.objects(node, SKOS.prefLabel) if getattr(o, "language", None) == lang)
     return labels[0] if labels else ""
 

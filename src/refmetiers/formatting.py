@@ -37,7 +37,7 @@ class FormatOutcome:
 
 def _header(lines: list[str]) -> list[str]:
     """The leading comment block, without trailing blank lines."""
-    header = []
+    header: list[str] = []
     for line in lines:
         if line.startswith("#") or (not line.strip() and header):
             header.append(line.rstrip())
@@ -89,9 +89,9 @@ def format_text(text: str, path: Path | str = "<text>") -> str:
     except Exception as exc:  # rdflib raises plain exceptions for bad IRIs, prefixes, literals
         raise SourceError(path, f"Turtle error: {exc}") from None
     if any(isinstance(term, BNode) for triple in graph for term in triple):
-        line = _line_of(text, r"\[|_:")
+        blank_at = _line_of(text, r"\[|_:")
         raise SourceError(path, "blank node: published data has none; give the node an IRI "
-                                "(…/id/job/{slug}#{part}) / nœud anonyme : donnez-lui une IRI", line)
+                                "(…/id/job/{slug}#{part}) / nœud anonyme : donnez-lui une IRI", blank_at)
     comment = _line_of(text, r"#", start_line=len(header))
     if comment is not None:
         raise SourceError(path, "a comment inside the data would be lost by fmt; move it to the header at the "

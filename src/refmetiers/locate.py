@@ -9,6 +9,7 @@ object per line) and close enough for hand-written files: at worst it names the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,7 +162,7 @@ class Locator:
         index = self._text(path).triple_line(subject, predicate, obj)
         return Location(path, None if index is None else index + 1)
 
-    def locate(self, focus, predicates: list[tuple[URIRef, bool]] = (), value=None) -> Location | None:
+    def locate(self, focus, predicates: Sequence[tuple[URIRef, bool]] = (), value=None) -> Location | None:
         """The place that best explains a result on ``focus`` (through ``predicates``, about ``value``).
 
         Tries, in order: a file that asserts the triple (either way round, as the entailments

@@ -127,7 +127,7 @@ def expand_curie(curie: str, curie_map: dict[str, str], path: Path, line: int | 
 def _split_metadata(text: str) -> tuple[list[str], list[str], int]:
     """The metadata lines (without their ``#``), the table lines, and the table's first line number."""
     lines = text.splitlines(keepends=True)
-    meta = []
+    meta: list[str] = []
     for index, line in enumerate(lines):
         if not line.startswith("#"):
             return meta, lines[index:], index + 1

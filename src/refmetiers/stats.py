@@ -65,7 +65,7 @@ def compute(store: ox.Store, base: str, top: int = 10) -> Statistics:
         graphs[_value(row["g"]).rsplit("/", 1)[-1]] = int(_value(row["n"]))
     schemes = {_value(r["scheme"]): int(_value(r["concepts"]))
                for r in select(store, CONCEPTS_PER_SCHEME % {"graph": referentiel})}
-    jobs = []
+    jobs: list[dict[str, object]] = []
     for row in select(store, LINKS_PER_JOB % {"graph": referentiel}):
         jobs.append({key: (_value(term) if key in ("job", "label") else int(_value(term))) for key, term in row.items()})
     shared = [(_value(r["concept"]), _value(r["label"]), int(_value(r["jobs"])))

@@ -146,7 +146,7 @@ def _labels(graph: Graph, concept: URIRef, languages: tuple[str, ...]) -> list[L
 
 
 def _pref(graph: Graph, concept: URIRef, lang: str = "fr") -> str:
-    for literal in sorted(graph.objects(concept, SKOS.prefLabel)):
+    for literal in sorted(graph.objects(concept, SKOS.prefLabel), key=str):
         if getattr(literal, "language", None) == lang:
             return str(literal)
     return ""

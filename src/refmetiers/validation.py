@@ -22,6 +22,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from .errors import ConfigError
 from .locate import Location, Locator
 from .namespaces import SH, bind_prefixes
 from .sources import from_oxigraph, parse_turtle
@@ -239,8 +240,10 @@ def validate(data: Graph, shapes: Graph, focus: set[URIRef] | None = None,
     if len(shapes) == 0:
         return ValidationReport(True, Graph(), 0, 0, 0)
     runnable = resolve_targets(shapes, data, store, focus)
-    _, results_graph, _ = pyshacl.validate(data, shacl_graph=runnable, inference="none", advanced=True,
-                                           allow_warnings=True, abort_on_first=False, inplace=True)
+    _, results_graph, text = pyshacl.validate(data, shacl_graph=runnable, inference="none", advanced=True,
+                                              allow_warnings=True, abort_on_first=False, inplace=True)
+    if not isinstance(results_graph, Graph):  # pyshacl reports a malformed shape instead of validating
+        raise ConfigError(f"the shapes cannot be used: {text}")
     bind_prefixes(results_graph)
     results_graph.bind("rmsh", str(RMSH))
     results = _results(results_graph, shapes, data)
