@@ -536,7 +536,7 @@ def render(cells: list[Cell], notes: list[str]) -> str:
         if limit and ours and floor:
             lines.append(f"- {dataset}: at concurrency 1, p50 of the HTTP floor {floor.pct(0.5):.2f} ms; our /sparql path "
                          f"above floor + pyoxigraph: {ours.pct(0.5) - floor.pct(0.5) - limit.pct(0.5):.2f} ms")
-        if limit and ours:
+        if limit and ours and ours.by_kind:
             kinds = sorted(set(limit.by_kind) & set(ours.by_kind))
             added = {k: ours.pct(0.5, ours.by_kind[k]) - limit.pct(0.5, limit.by_kind[k]) for k in kinds}
             lines.append(f"- {dataset}: p50 added by HTTP + worker over pyoxigraph alone, at concurrency 1: "
