@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-servers test-clients test-browser screenshots lint build validate fmt bench clean
+.PHONY: serve test test-servers test-clients test-browser screenshots lint build validate fmt bench bench-tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,15 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/build.py
+
+# What bench/endpoint.py needs beyond .[test] (which ships the Oxigraph server as .venv/bin/oxigraph): wrk, the
+# HTTP load generator of `--client wrk` (Debian), and rdflib-endpoint (.[bench]). Needs root for apt.
+bench-tools: $(STAMP)
+	command -v wrk >/dev/null || { \
+		apt-get -o DPkg::Lock::Timeout=600 update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends wrk; }
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	test -x $(BIN)/oxigraph
 
 clean:
 	rm -rf dist $(VENV)

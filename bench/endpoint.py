@@ -3,6 +3,8 @@
   (a) pyoxigraph in-process (the limit: query + JSON/Turtle serialisation, no HTTP),
   (b) our endpoint over HTTP (`refmetiers serve`: uvicorn, FastAPI, query worker processes),
   (c) rdflib-endpoint serving the same N-Quads dump (the closest peer: FastAPI + rdflib),
+  (d) the Oxigraph server (Rust, the `oxigraph` binary of the PyPI package of that name, in .[test]) holding
+      the same dump in memory, union default graph: the server an integrator could run instead of ours,
 
 at concurrency 1, 8 and 32 on loopback, with bounded request counts and time per cell, on two datasets:
 the reference as built in dist/, and a synthetic graph of ESCO's size and shape (3,000 occupations,
@@ -11,10 +13,17 @@ the reference as built in dist/, and a synthetic graph of ESCO's size and shape 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/endpoint.py               # both datasets, prints a Markdown table
     .venv/bin/python bench/endpoint.py --quick       # fewer requests, for a smoke run
+    make bench-tools && .venv/bin/python bench/endpoint.py --client wrk --datasets reference \
+        --systems floor ours oxigraph --concurrency 1 8 --max-seconds 10   # the Oxigraph server, wrk as client
 
 The client is this process: threads with one persistent connection each (stdlib http.client); it shares
 the machine's cores with the servers, the same way for both. "HTTP floor" is GET /healthz on our server
 through the same client: what any request costs before a query runs.
+
+With ``--client wrk`` the HTTP cells are driven by wrk (C, from Debian; ``make bench-tools`` installs it)
+instead: ``concurrency`` keep-alive connections over one or two wrk threads, for ``--max-seconds`` each (no
+request cap), the query mix cycled by a generated Lua script, so that the client does not cap the figures.
+wrk gives the throughput and latency percentiles but no per-kind split.
 """
 
 from __future__ import annotations
@@ -169,12 +178,21 @@ class Cell:
     errors: int = 0  # any answer but 200 (or no answer)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors_by_kind: dict[str, int] = field(default_factory=dict)
+    # from wrk, which reports a count and percentiles rather than each latency
+    answered: int | None = None
+    percentiles_ms: dict[float, float] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies) if self.answered is None else self.answered
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return self.count / self.seconds if self.seconds else 0.0
 
     def pct(self, q: float, values: list[float] | None = None) -> float:
+        if values is None and q in self.percentiles_ms:
+            return self.percentiles_ms[q]
         values = sorted(self.latencies if values is None else values)
         if not values:
             return float("nan")
@@ -256,6 +274,71 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
     return cell
 
 
+# Requests are formatted in init (per wrk thread), once wrk knows the Host header.
+WRK_SCRIPT = """
+local targets = {%s}
+local requests = {}
+local i = 0
+init = function(_)
+  for k, t in ipairs(targets) do
+    requests[k] = wrk.format("GET", t[1], {Accept = t[2]})
+  end
+end
+request = function()
+  i = i %% #requests + 1
+  return requests[i]
+end
+done = function(summary, latency, _)
+  local e = summary.errors
+  io.write(string.format("WRK-RESULT %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    """A Lua long string: no escapes to get wrong (the paths are percent-encoded ASCII anyway)."""
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def run_wrk(url: str, dataset: Dataset, system: str, concurrency: int, max_seconds: float,
+            path_only: str | None = None) -> Cell:
+    """The same mix driven by wrk: ``concurrency`` keep-alive connections for ``max_seconds``. A status other
+    than 2xx/3xx, a socket error or a timeout counts as an error (wrk counts non-2xx/3xx answers in
+    ``summary.requests`` too, so they are taken out of the answered count)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk not found: run `make bench-tools` (Debian package wrk) / wrk introuvable : "
+                         "lancer `make bench-tools`")
+    parsed = urllib.parse.urlsplit(url)
+    if path_only:
+        targets = [(path_only, "*/*")]
+    else:
+        targets = [(parsed.path + "?" + urllib.parse.urlencode({"query": text}), accept)
+                   for _, text, accept in dataset.queries]
+    lua = WRK_SCRIPT % ", ".join(f"{{{_lua_string(path)}, {_lua_string(accept)}}}" for path, accept in targets)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(lua)
+    try:
+        out = subprocess.run([wrk, "-t", str(min(concurrency, 2)), "-c", str(concurrency),
+                              "-d", f"{max(1, round(max_seconds))}s", "--timeout", "30s", "-s", handle.name,
+                              f"{parsed.scheme}://{parsed.netloc}/"],
+                             capture_output=True, text=True, check=True, timeout=max_seconds + 120).stdout
+    finally:
+        os.unlink(handle.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK-RESULT "))
+    total, duration_us, errors, p50_us, p99_us = (int(x) for x in line.split()[1:])
+    non_2xx = 0
+    for x in out.splitlines():
+        if x.strip().startswith("Non-2xx or 3xx responses:"):
+            non_2xx = int(x.split(":")[1])
+    return Cell(dataset.name, system, concurrency, [], duration_us / 1e6, errors=errors,
+                answered=total - non_2xx, percentiles_ms={0.5: p50_us / 1000, 0.99: p99_us / 1000})
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -306,6 +389,24 @@ def start_peer(dist: Path) -> tuple[subprocess.Popen, str, float]:
     return process, f"http://127.0.0.1:{port}/sparql", ready
 
 
+def start_oxigraph(dist: Path) -> tuple[subprocess.Popen, str, float]:
+    """The Oxigraph server, in memory (no --location), the dump posted to its /store, the union of the graphs
+    as the default graph as in our endpoint. Ready = until the dump is loaded."""
+    binary = Path(sys.executable).with_name("oxigraph")
+    if not binary.exists():
+        raise SystemExit(f"{binary} not found: pip install -e '.[test]' (PyPI package oxigraph) / "
+                         f"{binary} introuvable : pip install -e '.[test]'")
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen([str(binary), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, 60)
+    response = httpx.post(f"http://127.0.0.1:{port}/store", content=(dist / "refmetiers.nq").read_bytes(),
+                          headers={"Content-Type": "application/n-quads"}, timeout=600)
+    response.raise_for_status()
+    return process, f"http://127.0.0.1:{port}/query", time.monotonic() - started
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -338,6 +439,11 @@ def same_answers(store: ox.Store, dataset: Dataset, urls: dict[str, str]) -> dic
 
 # --------------------------------------------------------------------------------------------------------
 
+SYSTEMS = {"floor": "HTTP floor (our /healthz)", "inprocess": "pyoxigraph in-process",
+           "ours": "refmetiers serve (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
+           "oxigraph": "Oxigraph server (HTTP)"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests per cell (a smoke run)")
@@ -347,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=600, help="per cell")
     parser.add_argument("--max-seconds", type=float, default=15.0, help="per cell")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument("--client", choices=["python", "wrk"], default="python",
+                        help="HTTP load generator: threads of this process, or wrk (make bench-tools)")
     args = parser.parse_args(argv)
     if args.quick:
         args.max_requests, args.max_seconds = 100, 5.0
@@ -365,36 +474,47 @@ def main(argv: list[str] | None = None) -> int:
         load = time.perf_counter() - started
         dataset.triples = len(store)
         query_mix(store, dataset)
-        ours, our_url, our_ready = start_ours(dataset.dist, args.workers)
-        peer, peer_url, peer_ready = start_peer(dataset.dist)
+        servers: dict[str, tuple[subprocess.Popen, str, float]] = {}
         try:
-            agree = same_answers(store, dataset, {"ours": our_url, "peer": peer_url})
-            notes.append(f"{dataset.name}: {dataset.triples} quads; pyoxigraph load {load:.2f} s; our server ready "
-                         f"in {our_ready:.1f} s, rdflib-endpoint in {peer_ready:.1f} s; answers agreeing with "
-                         f"pyoxigraph on the {len(dataset.queries)} queries of the mix: ours {agree['ours']}, "
-                         f"rdflib-endpoint {agree['peer']}")
+            if {"floor", "ours"} & set(args.systems):
+                servers["ours"] = start_ours(dataset.dist, args.workers)
+            if "rdflib-endpoint" in args.systems:
+                servers["rdflib-endpoint"] = start_peer(dataset.dist)
+            if "oxigraph" in args.systems:
+                servers["oxigraph"] = start_oxigraph(dataset.dist)
+            urls = {name: url for name, (_, url, _) in servers.items()}
+            agree = same_answers(store, dataset, urls)
+            notes.append(f"{dataset.name}: {dataset.triples} quads; pyoxigraph load {load:.2f} s; ready in "
+                         + ", ".join(f"{name} {ready:.1f} s" for name, (_, _, ready) in servers.items())
+                         + f"; answers agreeing with pyoxigraph on the {len(dataset.queries)} queries of the mix: "
+                         + ", ".join(f"{name} {n}" for name, n in agree.items()))
             print(notes[-1], file=sys.stderr)
+
             for concurrency in args.concurrency:
-                floor = run_http(our_url, dataset, "HTTP floor (our /healthz)", concurrency, args.max_requests,
-                                 args.max_seconds, path_only="/healthz")
-                for cell in (floor, run_inprocess(store, dataset, concurrency, args.max_requests, args.max_seconds),
-                             run_http(our_url, dataset, "refmetiers serve (HTTP)", concurrency, args.max_requests,
-                                      args.max_seconds),
-                             run_http(peer_url, dataset, "rdflib-endpoint (HTTP)", concurrency, args.max_requests,
-                                      args.max_seconds)):
+                for system in [name for name in SYSTEMS if name in args.systems]:
+                    if system == "inprocess":
+                        cell = run_inprocess(store, dataset, concurrency, args.max_requests, args.max_seconds)
+                    else:
+                        url, path_only = (urls["ours"], "/healthz") if system == "floor" else (urls[system], None)
+                        if args.client == "wrk":
+                            cell = run_wrk(url, dataset, SYSTEMS[system], concurrency, args.max_seconds, path_only)
+                        else:
+                            cell = run_http(url, dataset, SYSTEMS[system], concurrency, args.max_requests,
+                                            args.max_seconds, path_only)
                     cells.append(cell)
-                    print(f"{cell.dataset:<10} {cell.system:<26} c={cell.concurrency:<3} n={len(cell.latencies):<5} "
+                    print(f"{cell.dataset:<10} {cell.system:<26} c={cell.concurrency:<3} n={cell.count:<6} "
                           f"{cell.throughput:9.1f}/s p50 {cell.pct(0.5):8.2f} ms p99 {cell.pct(0.99):9.2f} ms "
                           f"errors {cell.errors}", file=sys.stderr)
         finally:
-            stop(ours)
-            stop(peer)
+            for process, _, _ in servers.values():
+                stop(process)
     shutil.rmtree(tmp, ignore_errors=True)
     print(render(cells, notes))
     if args.json:
         args.json.write_text(json.dumps([{
-            "dataset": c.dataset, "system": c.system, "concurrency": c.concurrency, "requests": len(c.latencies),
-            "errors": c.errors, "throughput": c.throughput, "p50_ms": c.pct(0.5), "p99_ms": c.pct(0.99),
+            "dataset": c.dataset, "system": c.system, "concurrency": c.concurrency, "requests": c.count,
+            "errors": c.errors, "client": "wrk" if c.answered is not None else "python",
+            "throughput": c.throughput, "p50_ms": c.pct(0.5), "p99_ms": c.pct(0.99),
             "p50_ms_by_kind": {k: c.pct(0.5, v) for k, v in c.by_kind.items()},
             "answers_by_kind": {k: len(v) for k, v in c.by_kind.items()}, "errors_by_kind": c.errors_by_kind}
             for c in cells], indent=1))
@@ -405,7 +525,7 @@ def render(cells: list[Cell], notes: list[str]) -> str:
     lines = ["| dataset | system | concurrency | requests | throughput (req/s) | p50 (ms) | p99 (ms) | errors |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for c in cells:
-        lines.append(f"| {c.dataset} | {c.system} | {c.concurrency} | {len(c.latencies)} | {c.throughput:.1f} | "
+        lines.append(f"| {c.dataset} | {c.system} | {c.concurrency} | {c.count} | {c.throughput:.1f} | "
                      f"{c.pct(0.5):.2f} | {c.pct(0.99):.2f} | {c.errors} |")
     lines.append("")
     for dataset in sorted({c.dataset for c in cells}):
@@ -416,7 +536,7 @@ def render(cells: list[Cell], notes: list[str]) -> str:
         if limit and ours and floor:
             lines.append(f"- {dataset}: at concurrency 1, p50 of the HTTP floor {floor.pct(0.5):.2f} ms; our /sparql path "
                          f"above floor + pyoxigraph: {ours.pct(0.5) - floor.pct(0.5) - limit.pct(0.5):.2f} ms")
-        if limit and ours:
+        if limit and ours and ours.by_kind:
             kinds = sorted(set(limit.by_kind) & set(ours.by_kind))
             added = {k: ours.pct(0.5, ours.by_kind[k]) - limit.pct(0.5, limit.by_kind[k]) for k in kinds}
             lines.append(f"- {dataset}: p50 added by HTTP + worker over pyoxigraph alone, at concurrency 1: "
@@ -424,7 +544,7 @@ def render(cells: list[Cell], notes: list[str]) -> str:
                          + ", ".join(f"{k} {v:.2f} ms" for k, v in added.items()))
         for concurrency in sorted({c.concurrency for c in cells}):
             mine = by.get(("refmetiers serve (HTTP)", concurrency))
-            if mine and mine.seconds:
+            if mine and mine.seconds and mine.by_kind:  # wrk gives no per-kind split
                 lines.append(f"- {dataset}, concurrency {concurrency}, refmetiers serve by kind (answers/s, p50 ms, "
                              "errors): " + ", ".join(
                                  f"{k} {len(v) / mine.seconds:.1f}/s {mine.pct(0.5, v):.1f} ms "
@@ -433,6 +553,10 @@ def render(cells: list[Cell], notes: list[str]) -> str:
             if a and b and b.throughput:
                 lines.append(f"- {dataset}, concurrency {concurrency}: ours / rdflib-endpoint throughput = "
                              f"{a.throughput / b.throughput:.1f}×")
+            o = by.get(("Oxigraph server (HTTP)", concurrency))
+            if a and o and o.throughput:
+                lines.append(f"- {dataset}, concurrency {concurrency}: ours / Oxigraph server throughput = "
+                             f"{a.throughput / o.throughput:.2f}×, p50 {a.pct(0.5):.2f} vs {o.pct(0.5):.2f} ms")
     lines.append("")
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines)
