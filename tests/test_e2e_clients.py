@@ -172,7 +172,8 @@ def test_curl_get_post_form_post_direct(endpoint):
 def test_curl_construct_and_error(endpoint):
     turtle = run_curl("-G", endpoint, "--data-urlencode", f"query={CONSTRUCT}", "-H", "Accept: text/turtle")
     assert len(rdflib.Graph().parse(data=turtle.stdout, format="turtle")) == 10
-    error = run_curl("-o", "/dev/null", "-w", "%{http_code} %{content_type}", "-G", endpoint, "--data-urlencode", "query=ASK {")
+    error = run_curl("-o", "/dev/null", "-w", "%{http_code} %{content_type}", "-G", endpoint,
+                     "--data-urlencode", "query=ASK {")
     assert error.stdout.decode().startswith("400 text/plain")
 
 

@@ -92,7 +92,8 @@ def test_search_json(client, q, expected):
 
 
 def test_search_ranks_exact_before_partial_and_one_hit_per_concept(client):
-    results = client.get("/search", params={"q": "exploitation"}, headers={"Accept": "application/json"}).json()["results"]
+    answer = client.get("/search", params={"q": "exploitation"}, headers={"Accept": "application/json"})
+    results = answer.json()["results"]
     iris = [r["iri"] for r in results]
     assert iris[0] == BASE + "id/subfamily/exploitation"
     assert len(iris) == len(set(iris))

@@ -64,7 +64,8 @@ def store():
     store = ox.Store()
     graph = ox.NamedNode("urn:g")
     for i in range(30):
-        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(f"line\n{i}", language="fr"), graph))
+        literal = ox.Literal(f"line\n{i}", language="fr")
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), literal, graph))
     return store
 
 
@@ -85,7 +86,8 @@ def test_triple_and_byte_caps(store, fmt):
     with pytest.raises(qs.ResultTooLarge, match="bytes"):
         qs.execute(store, qs.QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=fmt),
                    qs.Limits(max_result_bytes=500))
-    result = qs.execute(store, qs.QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=fmt), qs.Limits(max_triples=30))
+    request = qs.QueryRequest("CONSTRUCT WHERE { ?s ?p ?o }", graph_format=fmt)
+    result = qs.execute(store, request, qs.Limits(max_triples=30))
     assert result.count == 30
 
 

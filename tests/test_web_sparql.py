@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import time
-import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
 import pytest
@@ -22,7 +21,8 @@ RM = BASE + "def#"
 JOBS = f"SELECT ?job WHERE {{ ?job a <{RM}JobType> }} ORDER BY ?job"
 LABEL_DBA = (f"SELECT ?l WHERE {{ <{BASE}id/job/administrateur-de-base-de-donnees> <{SKOS}prefLabel> ?l }} "
              "ORDER BY ?l")
-CONSTRUCT_DBA = (f"CONSTRUCT {{ ?job <{SKOS}prefLabel> ?l }} WHERE {{ BIND(<{BASE}id/job/administrateur-de-base-de-donnees> AS ?job) "
+CONSTRUCT_DBA = (f"CONSTRUCT {{ ?job <{SKOS}prefLabel> ?l }} "
+                 f"WHERE {{ BIND(<{BASE}id/job/administrateur-de-base-de-donnees> AS ?job) "
                  f"?job <{SKOS}prefLabel> ?l }}")
 ALL_JOBS = sorted(BASE + "id/job/" + slug for slug in (
     "administrateur-de-base-de-donnees", "administrateur-systeme", "developpeur", "technicien-d-exploitation",
@@ -266,7 +266,8 @@ def test_updates_are_refused(client, send):
     response = send(client)
     assert response.status_code == 403
     assert "read-only" in response.text
-    assert json.loads(client.get("/sparql", params={"query": f"ASK {{ <urn:a> <urn:b> <urn:c> }}"}).content)["boolean"] is False
+    answer = client.get("/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
+    assert json.loads(answer.content)["boolean"] is False
 
 
 @pytest.mark.parametrize("query", [
@@ -364,7 +365,8 @@ def test_get_results_have_an_etag_and_304(client):
 
 
 def test_cors_preflight_and_header(client):
-    preflight = client.options("/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+    preflight = client.options("/sparql", headers={"Origin": "https://example.org",
+                                                    "Access-Control-Request-Method": "POST",
                                                     "Access-Control-Request-Headers": "content-type"})
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -433,11 +435,13 @@ def test_crash_shapes_are_refused_before_parsing(client, query):
 
 
 def test_an_engine_crash_is_contained(root):
-    # Without the guard, pyoxigraph overflows its stack on 5000 nested parentheses: the worker dies, the server does not.
+    # Without the guard, pyoxigraph overflows its stack on 5000 nested parentheses: the worker dies, the server
+    # does not.
     limits = qs.Limits(max_depth=100_000, max_operators=100_000, workers=1, timeout_s=20.0)
     with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
         crash = "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"  # segfaults pyoxigraph 0.5.13
-        response = test_client.post("/sparql", content=crash.encode(), headers={"Content-Type": "application/sparql-query"})
+        response = test_client.post("/sparql", content=crash.encode(),
+                                    headers={"Content-Type": "application/sparql-query"})
         assert response.status_code == 422
         assert "stopped" in response.text and "Traceback" not in response.text
         after = test_client.get("/sparql", params={"query": f"ASK {{ ?j a <{RM}JobType> }}"})

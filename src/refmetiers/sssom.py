@@ -183,10 +183,11 @@ def read_mapping_set(path: Path | str, text: str | None = None) -> MappingSet:
             continue
         if len(row) != len(header):
             raise SourceError(path, f"{len(row)} cells for {len(header)} columns", line)
-        record = dict(zip(header, (cell.strip() for cell in row)))
+        record = dict(zip(header, (cell.strip() for cell in row), strict=True))
         mapping = _record(mapping_set, record, line, default_date)
         if mapping.record_id and mapping.record_id in seen_ids:
-            raise SourceError(path, f"record_id {mapping.record_id!r} already used on line {seen_ids[mapping.record_id]}",
+            first = seen_ids[mapping.record_id]
+            raise SourceError(path, f"record_id {mapping.record_id!r} already used on line {first}",
                               line)
         seen_ids[mapping.record_id] = line
         mapping_set.mappings.append(mapping)

@@ -67,7 +67,8 @@ def compute(store: ox.Store, base: str, top: int = 10) -> Statistics:
                for r in select(store, CONCEPTS_PER_SCHEME % {"graph": referentiel})}
     jobs: list[dict[str, object]] = []
     for row in select(store, LINKS_PER_JOB % {"graph": referentiel}):
-        jobs.append({key: (_value(term) if key in ("job", "label") else int(_value(term))) for key, term in row.items()})
+        jobs.append({key: (_value(term) if key in ("job", "label") else int(_value(term)))
+                     for key, term in row.items()})
     shared = [(_value(r["concept"]), _value(r["label"]), int(_value(r["jobs"])))
               for r in select(store, MOST_SHARED % {"graph": referentiel, "limit": top})]
     return Statistics(graphs, schemes, jobs, shared)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -38,9 +39,11 @@ def solutions(store: ox.Store, query: str, **options) -> ox.QuerySolutions:
     return result
 
 
-def select(store: ox.Store, query: str) -> list[dict[str, ox.Term]]:
+def select(store: ox.Store, query: str) -> list[dict[str, Any]]:
     """Run a SELECT over the union of the named graphs; rows as ``{variable: term}``."""
     solutions = store.query(query, use_default_graph_as_union=True)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise TypeError("not a SELECT query")
     names = [v.value for v in solutions.variables]
     return [{name: row[name] for name in names if row[name] is not None} for row in solutions]
 

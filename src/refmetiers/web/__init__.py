@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -76,7 +77,7 @@ class Context:
     limits: qs.Limits
     templates: Environment
     service: qs.QueryService | None = None
-    store: object = None
+    store: ox.Store | None = None
     version: str = ""
     index: LabelIndex | None = None
     dumps: dict = field(default_factory=dict)
@@ -91,6 +92,8 @@ class Context:
         """The label index for /search, built on first use (it is not needed to answer queries)."""
         with self._index_lock:
             if self.index is None:
+                if self.store is None:
+                    raise RuntimeError("the store is not loaded yet")
                 self.index = label_index(self.store, own=self.base + "def#")
         return self.index
 

@@ -76,11 +76,13 @@ def service_description(context, endpoint: str) -> list[ox.Triple]:
         ox.Triple(dataset, rdf_type, n(SD + "Dataset")),
         ox.Triple(dataset, n(SD + "defaultGraph"), default),
         ox.Triple(default, rdf_type, n(SD + "Graph")),
-        ox.Triple(service, n("http://purl.org/dc/terms/title"), ox.Literal("refmetiers SPARQL endpoint", language="en")),
+        ox.Triple(service, n("http://purl.org/dc/terms/title"),
+                  ox.Literal("refmetiers SPARQL endpoint", language="en")),
         ox.Triple(service, n("http://rdfs.org/ns/void#rootResource"), n(context.base + "dataset")),
     ]
     for fmt in formats.RESULT_FORMATS + formats.GRAPH_FORMATS:
-        triples.append(ox.Triple(service, n(SD + "resultFormat"), n(fmt.w3c)))
+        if fmt.w3c:
+            triples.append(ox.Triple(service, n(SD + "resultFormat"), n(fmt.w3c)))
     for index, name in enumerate(GRAPH_NAMES):
         named = ox.BlankNode(f"graph{index}")
         triples += [ox.Triple(dataset, n(SD + "namedGraph"), named),
@@ -93,7 +95,8 @@ def router(context) -> APIRouter:
     api = APIRouter(tags=["SPARQL"])
 
     def render_page(request: Request, params: Params) -> Response:
-        fmt = _override(params, DESCRIPTION_OFFER) or formats.negotiate(request.headers.get("accept"), DESCRIPTION_OFFER) \
+        fmt = _override(params, DESCRIPTION_OFFER) \
+            or formats.negotiate(request.headers.get("accept"), DESCRIPTION_OFFER) \
             or formats.TURTLE
         headers = {"Vary": "Accept"}
         if fmt is formats.HTML:
@@ -107,6 +110,7 @@ def router(context) -> APIRouter:
         table, boolean, graph = None, None, None
         if result.kind == "solutions":
             parsed = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.JSON)
+            assert isinstance(parsed, ox.QuerySolutions)  # the worker wrote solutions
             variables = [v.value for v in parsed.variables]
             rows = [[_term_href(row[v], context.base) for v in variables] for row in parsed]
             table = {"variables": variables, "rows": rows}
@@ -132,7 +136,8 @@ def router(context) -> APIRouter:
             elif media_type == UPDATE:
                 raise qs.UpdateRefused("this endpoint is read-only: SPARQL Update requests are not accepted")
             elif body:
-                raise UnsupportedMediaType(f"POST a query as {FORM} (query=…) or as {DIRECT}, not {media_type or 'no type'}")
+                raise UnsupportedMediaType(
+                    f"POST a query as {FORM} (query=…) or as {DIRECT}, not {media_type or 'no type'}")
         if "update" in params:
             raise qs.UpdateRefused("this endpoint is read-only: the update operation is not accepted")
         if text is None:
@@ -147,7 +152,8 @@ def router(context) -> APIRouter:
             raise BadRequest("the query parameter is empty")
         default_graphs, named_graphs = graph_iris(params, "default-graph-uri"), graph_iris(params, "named-graph-uri")
         accept = request.headers.get("accept")
-        results_format = _override(params, RESULT_OFFER) or formats.negotiate(accept, RESULT_OFFER) or formats.RESULTS_JSON
+        results_format = (_override(params, RESULT_OFFER) or formats.negotiate(accept, RESULT_OFFER)
+                          or formats.RESULTS_JSON)
         graph_format = _override(params, GRAPH_OFFER) or formats.negotiate(accept, GRAPH_OFFER) or formats.TURTLE
         html = results_format is formats.HTML or graph_format is formats.HTML
         if html:
