@@ -42,7 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("job", "family", "subfamily", "activity", "knowhow", "knowledge", "factor", "education-level",
          "certification", "mapping")
-OWN_IRI = re.compile(r"<(https://w3id\.org/refmetiers/id/(?:%s)/[^>#]+)" % "|".join(re.escape(k) for k in KINDS))
+OWN_IRI = re.compile(r"<(https://w3id\.org/refmetiers/id/(?:" + "|".join(re.escape(k) for k in KINDS) + r")/[^>#]+)")
 TEXT = re.compile(r'"((?:[^"\\]|\\.)*)"@(fr|en)\b')
 ENGINES = ("ours", "naive", "pyrudof")
 
@@ -70,12 +70,12 @@ def prepare(folder: Path, scales: list[int]) -> dict[int, dict[str, Path]]:
             scaled = set(lines)
             for copy in range(1, scale):
                 for line in lines:
-                    renamed = OWN_IRI.sub(lambda m: f"<{m.group(1)}-c{copy}", line)
+                    renamed = OWN_IRI.sub(lambda m, c=copy: f"<{m.group(1)}-c{c}", line)
                     if renamed != line:
-                        renamed = TEXT.sub(lambda m: f'"{m.group(1)} c{copy}"@{m.group(2)}', renamed)
+                        renamed = TEXT.sub(lambda m, c=copy: f'"{m.group(1)} c{c}"@{m.group(2)}', renamed)
                     scaled.add(renamed)
             path = folder / f"{kind}-{scale}.nt"
-            path.write_text("\n".join(sorted(l for l in scaled if l.strip())) + "\n", encoding="utf-8")
+            path.write_text("\n".join(sorted(line for line in scaled if line.strip())) + "\n", encoding="utf-8")
             out[kind] = path
         out["shapes"] = shapes
         files[scale] = out
@@ -224,7 +224,8 @@ def main() -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--timeout", type=float, default=180, help="seconds before a measurement is killed")
     parser.add_argument("--only", nargs="+", choices=ENGINES, default=list(ENGINES))
-    parser.add_argument("--child", nargs=4, metavar=("ENGINE", "ASSERTED", "INFERRED", "SHAPES"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("ENGINE", "ASSERTED", "INFERRED", "SHAPES"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.feedback:
         return feedback(args.repeat, args.baseline, args.job)
@@ -234,7 +235,8 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="refmetiers-bench-validate-") as tmp:
         files = prepare(Path(tmp), args.scales)
-        print("| scale | engine | triples (asserted + inferred) | load s | validate s | peak MiB | violations | warnings |")
+        print("| scale | engine | triples (asserted + inferred) | load s | validate s | peak MiB "
+              "| violations | warnings |")
         print("|---|---|---|---|---|---|---|---|")
         for scale in args.scales:
             size = sum(1 for kind in ("asserted", "inferred") for _ in files[scale][kind].open(encoding="utf-8"))

@@ -129,7 +129,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     outcome = format_files(settings, args.files or None, check=args.check)
     for path in outcome.changed:
         print(f"{'would reformat' if args.check else 'reformatted'} {path}")
-    print(f"{len(outcome.changed)} of {outcome.checked} file(s) {'not in canonical layout' if args.check else 'reformatted'}")
+    state = "not in canonical layout" if args.check else "reformatted"
+    print(f"{len(outcome.changed)} of {outcome.checked} file(s) {state}")
     return EXIT_VIOLATIONS if args.check and outcome.changed else EXIT_OK
 
 
@@ -261,10 +262,12 @@ def make_parser() -> argparse.ArgumentParser:
     _common(build)
     build.set_defaults(func=cmd_build)
 
-    validate = commands.add_parser("validate", help="check the repository's data, or outside files with the published graph, against shapes/")
+    validate = commands.add_parser(
+        "validate", help="check the repository's data, or outside files with the published graph, against shapes/")
     _common(validate)
     validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                          help="outside Turtle files to check together with the published graph (default: the repository's data)")
+                          help="outside Turtle files to check together with the published graph "
+                               "(default: the repository's data)")
     validate.add_argument("--format", choices=["text", "json", "junit", "github"], default="text",
                           help="text (default), json, junit (CI test report) or github (workflow annotations)")
     validate.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the messages (default fr)")

@@ -12,12 +12,13 @@ Two steps, each with the tool that is exact and cheap for it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import hashlib
 import json
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import owlrl
 import pyoxigraph as ox
@@ -95,18 +96,17 @@ def close_schema(ontology: Graph) -> Graph:
 def rules_from_schema(schema: Graph) -> Rules:
     """Read the data-level rules off a closed schema."""
     rules = Rules()
-    iri = lambda *terms: all(isinstance(t, URIRef) for t in terms)  # noqa: E731
     for p, q in schema.subject_objects(RDFS.subPropertyOf):
-        if iri(p, q) and p != q and q not in NOT_MATERIALISED:
+        if isinstance(p, URIRef) and isinstance(q, URIRef) and p != q and q not in NOT_MATERIALISED:
             rules.sub_properties.add((p, q))
     for p, q in schema.subject_objects(OWL.inverseOf):
-        if iri(p, q):
+        if isinstance(p, URIRef) and isinstance(q, URIRef):
             rules.inverses.add((p, q))
             rules.inverses.add((q, p))
-    rules.symmetric = {p for p in schema.subjects(RDF.type, OWL.SymmetricProperty) if iri(p)}
-    rules.transitive = {p for p in schema.subjects(RDF.type, OWL.TransitiveProperty) if iri(p)}
+    rules.symmetric = {p for p in schema.subjects(RDF.type, OWL.SymmetricProperty) if isinstance(p, URIRef)}
+    rules.transitive = {p for p in schema.subjects(RDF.type, OWL.TransitiveProperty) if isinstance(p, URIRef)}
     for c, d in schema.subject_objects(RDFS.subClassOf):
-        if iri(c, d) and c != d and d not in NOT_MATERIALISED:
+        if isinstance(c, URIRef) and isinstance(d, URIRef) and c != d and d not in NOT_MATERIALISED:
             rules.sub_classes.add((c, d))
     return rules
 
@@ -163,8 +163,10 @@ def _rules_of(ontology_ntriples: frozenset[str], cache_dir: Path | None) -> Rule
     if cached is not None and cached.is_file():
         try:
             stored = json.loads(cached.read_text(encoding="utf-8"))
-            return Rules(**{kind: {tuple(URIRef(t) for t in item) if isinstance(item, list) else URIRef(item)
-                                   for item in stored[kind]} for kind in _RULE_KINDS})
+            loaded: dict[str, Any] = {
+                kind: {tuple(URIRef(t) for t in item) if isinstance(item, list) else URIRef(item)
+                       for item in stored[kind]} for kind in _RULE_KINDS}
+            return Rules(**loaded)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache is computed again
     ontology = Graph().parse(data="\n".join(ontology_ntriples), format="nt")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 import pyshacl
@@ -137,7 +138,7 @@ def _results(report: Graph, shapes: Graph, data: Graph) -> list[Result]:
     results = []
     for node in report.objects(None, SH.result):
         shape = report.value(node, SH.sourceShape)
-        severity = _SEVERITIES.get(report.value(node, SH.resultSeverity), "violation")
+        severity = _SEVERITIES.get(cast(URIRef, report.value(node, SH.resultSeverity)), "violation")
         focus = report.value(node, SH.focusNode)
         path = report.value(node, SH.resultPath)
         predicates = path_predicates(report, path) if path is not None else []
@@ -146,10 +147,10 @@ def _results(report: Graph, shapes: Graph, data: Graph) -> list[Result]:
         if not predicates:  # a node shape's result: the shape may say which asserted links show it
             predicates = [(p, False) for p in shapes.objects(shape, RMSH.locateBy) if isinstance(p, URIRef)]
         messages = by_lang(shapes, shape, SH.message) or by_lang(report, node, SH.resultMessage)
-        results.append(Result(
-            shape=shape, severity=severity, focus=focus,
-            component=report.value(node, SH.sourceConstraintComponent),
-            path=predicates, value=report.value(node, SH.value),
+        results.append(Result(  # pyshacl's report has these nodes of these kinds
+            shape=cast(Any, shape), severity=severity, focus=cast(Any, focus),
+            component=cast(Any, report.value(node, SH.sourceConstraintComponent)),
+            path=predicates, value=cast(Any, report.value(node, SH.value)),
             messages=messages, fixes=by_lang(shapes, shape, RMSH.fix),
             labels=by_lang(data, focus, SKOS.prefLabel) if focus is not None else {},
         ))
