@@ -35,7 +35,6 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,8 +112,8 @@ def synthetic_esco(folder: Path, occupations: int = 3000, skills: int = 14000, r
     for o, s in sorted(pairs):
         prop = "relatedEssentialSkill" if (o + s) % 3 else "relatedOptionalSkill"
         add(occ[o], ESCO + prop, skl[s])
-        add(skl[s], ESCO + ("isEssentialForOccupation" if prop == "relatedEssentialSkill" else "isOptionalForOccupation"),
-            occ[o])
+        inverse = "isEssentialForOccupation" if prop == "relatedEssentialSkill" else "isOptionalForOccupation"
+        add(skl[s], ESCO + inverse, occ[o])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "refmetiers.nq").write_text("".join(lines), encoding="utf-8")
     return folder
@@ -145,8 +144,9 @@ def query_mix(store: ox.Store, dataset: Dataset, per_kind: int = 8, seed: int = 
     the jobs sharing most skills with a job (aggregate), an ASK, a CONSTRUCT of a job's triples, and a large
     answer (2,000 triples as SPARQL JSON, over 100 KB: replies that cross the worker pipe in many reads)."""
     rng = random.Random(seed)
-    rows = list(store.query(f"SELECT DISTINCT ?j ?l WHERE {{ ?j a <{dataset.job_class}> ; <{dataset.skill_property}> ?s ; "
-                            f"<{SKOS}prefLabel> ?l FILTER(lang(?l) = 'fr') }}", use_default_graph_as_union=True))
+    rows = list(store.query(f"SELECT DISTINCT ?j ?l WHERE {{ ?j a <{dataset.job_class}> ; "
+                            f"<{dataset.skill_property}> ?s ; <{SKOS}prefLabel> ?l FILTER(lang(?l) = 'fr') }}",
+                            use_default_graph_as_union=True))
     rng.shuffle(rows)
     picks = rows[:per_kind]
     prop = f"<{dataset.skill_property}>"
@@ -156,8 +156,8 @@ def query_mix(store: ox.Store, dataset: Dataset, per_kind: int = 8, seed: int = 
             ("lookup", f"SELECT ?c WHERE {{ ?c <{SKOS}prefLabel> {_lit(label, 'fr')} }}", JSON_RESULTS),
             ("skills", f"SELECT ?s ?l WHERE {{ <{job}> {prop} ?s . ?s <{SKOS}prefLabel> ?l FILTER(lang(?l) = 'fr') }}",
              JSON_RESULTS),
-            ("shared", f"SELECT ?o (COUNT(?s) AS ?n) WHERE {{ <{job}> {prop} ?s . ?o {prop} ?s FILTER(?o != <{job}>) }} "
-                       "GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT 10", JSON_RESULTS),
+            ("shared", f"SELECT ?o (COUNT(?s) AS ?n) WHERE {{ <{job}> {prop} ?s . ?o {prop} ?s "
+                       f"FILTER(?o != <{job}>) }} GROUP BY ?o ORDER BY DESC(?n) ?o LIMIT 10", JSON_RESULTS),
             ("ask", f"ASK {{ <{job}> {prop} ?s }}", JSON_RESULTS),
             ("construct", f"CONSTRUCT {{ <{job}> ?p ?o }} WHERE {{ <{job}> ?p ?o }}", "text/turtle"),
             ("large", f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} OFFSET {rng.randrange(0, 1000)} LIMIT 2000", JSON_RESULTS),
@@ -534,8 +534,9 @@ def render(cells: list[Cell], notes: list[str]) -> str:
         ours = by.get(("refmetiers serve (HTTP)", 1))
         floor = by.get(("HTTP floor (our /healthz)", 1))
         if limit and ours and floor:
-            lines.append(f"- {dataset}: at concurrency 1, p50 of the HTTP floor {floor.pct(0.5):.2f} ms; our /sparql path "
-                         f"above floor + pyoxigraph: {ours.pct(0.5) - floor.pct(0.5) - limit.pct(0.5):.2f} ms")
+            extra = ours.pct(0.5) - floor.pct(0.5) - limit.pct(0.5)
+            lines.append(f"- {dataset}: at concurrency 1, p50 of the HTTP floor {floor.pct(0.5):.2f} ms; "
+                         f"our /sparql path above floor + pyoxigraph: {extra:.2f} ms")
         if limit and ours and ours.by_kind:
             kinds = sorted(set(limit.by_kind) & set(ours.by_kind))
             added = {k: ours.pct(0.5, ours.by_kind[k]) - limit.pct(0.5, limit.by_kind[k]) for k in kinds}

@@ -205,6 +205,16 @@ SHEET_TITLES = {
 }
 
 
+@pytest.mark.parametrize(("slug", "printed"), [
+    ("directeur-des-systemes-d-information", "Directeur des SI"),  # the nomenclature table, first row
+    ("architecte-des-systemes-d-information", "Architecte des SI"),  # the nomenclature table, sixth row
+])
+def test_the_nomenclature_abbreviation_is_an_alternative_label(graph, slug, printed):
+    # The table prints these titles abbreviated: a reader who searches the way the source spells them finds the job.
+    assert printed in SCAN.read_text(encoding="utf-8")
+    assert printed in labels(graph, job(slug), SKOS.altLabel)
+
+
 def _folded(text: str) -> str:
     return unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode().upper().replace("’", "'")
 
