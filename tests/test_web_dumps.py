@@ -63,7 +63,8 @@ def test_download_parses_with_its_media_type(client, name, media_type, parser):
     assert int(response.headers["content-length"]) == len(response.content)
     graph = rdflib.Dataset() if parser in ("trig", "nquads") else rdflib.Graph()
     graph.parse(data=response.content, format=parser)
-    assert len(graph) > 0 or sum(1 for _ in graph.quads()) > 0
+    subjects = {quad[0] for quad in graph.quads()} if parser in ("trig", "nquads") else set(graph.subjects())
+    assert rdflib.URIRef(BASE + "id/job/administrateur-de-base-de-donnees") in subjects
 
 
 def test_gzip_is_a_file_not_an_encoding(client, root):
@@ -89,8 +90,10 @@ def test_etag_304_and_head(client, root):
                                   "/dumps/REFMETIERS.TTL", "/dumps/%C3%A9.ttl", "/dumps/refmetiers.ttl/x",
                                   "/dumps/%2e%2e", "/dumps/void.ttl%2f..%2fSHA256SUMS"])
 def test_only_files_of_dist_by_name(client, path):
-    response = client.get(path)
+    response = client.get(path, headers={"Accept": "application/json"})
     assert response.status_code == 404
+    body = response.json()  # an error object, not the content of some file
+    assert body["status"] == 404 and body["message"]
 
 
 def test_void(client):

@@ -108,10 +108,15 @@ def test_search_html_and_empty(client):
     assert client.get("/search", params={"q": "zzzz"}, headers={"Accept": "application/json"}).json()["count"] == 0
 
 
-def test_search_bad_parameters_are_400(client):
-    assert client.get("/search", params={"q": "a", "limit": "lots"}).status_code == 400
-    assert client.get("/search", params={"q": "x" * 500}).status_code == 400
-    assert client.get("/search?q=%FF").status_code == 400
+@pytest.mark.parametrize(("url", "params", "named"), [
+    ("/search", {"q": "a", "limit": "lots"}, "limit='lots'"),
+    ("/search", {"q": "x" * 500}, "at most 200 characters"),
+    ("/search?q=%FF", None, "not valid UTF-8"),
+])
+def test_search_bad_parameters_are_400(client, url, params, named):
+    response = client.get(url, params=params, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert named in response.json()["message"]  # the parameter and what to give
 
 
 def test_errors_have_one_json_shape(client):

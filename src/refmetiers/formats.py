@@ -77,7 +77,6 @@ FORMATS: tuple[Format, ...] = (
     RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML, JSON,
 )
 GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
-DATASET_FORMATS = tuple(f for f in FORMATS if f.kind == "dataset")
 RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
 
 GZIP_MEDIA_TYPE = "application/gzip"

@@ -9,10 +9,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 BASE = "https://w3id.org/refmetiers/"
 
 RM = Namespace(BASE + "def#")
-ONTOLOGY_IRI = URIRef(BASE + "def")
 ID = Namespace(BASE + "id/")
 SCHEME = Namespace(BASE + "scheme/")
-DATASET_IRI = URIRef(BASE + "dataset")
 # rdflib's DCAT namespace is closed to DCAT 2 terms; we use DCAT 3 (dcat:version, dcat:hasVersion).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 ESCO = Namespace("http://data.europa.eu/esco/model#")
