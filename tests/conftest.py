@@ -60,3 +60,11 @@ def _cache_in_the_session(tmp_path_factory):
         os.environ.pop("REFMETIERS_CACHE_DIR", None)
     else:
         os.environ["REFMETIERS_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def web_root(tmp_path_factory) -> Path:
+    """The web fixture (tests/fixtures/web/data) built once for the session; a test that changes it copies it first."""
+    from fixtures.web.support import build_fixture
+
+    return build_fixture(tmp_path_factory.mktemp("web-fixture"))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from fixtures.web.servers import Nginx
-from fixtures.web.support import BASE, Server, build_fixture, free_port
+from fixtures.web.support import BASE, Server, free_port
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))
 RM = BASE + "def#"
@@ -22,8 +22,8 @@ JOBS = f"SELECT ?job WHERE {{ ?job a <{RM}JobType> }} ORDER BY ?job"
 
 
 @pytest.fixture(scope="module")
-def cached(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("cache"))
+def cached(web_root, tmp_path_factory):
+    root = web_root
     serve = Server(root)
     nginx = None
     try:

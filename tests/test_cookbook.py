@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, REPO, build_fixture, build_real, settings_for
+from fixtures.web.support import BASE, REPO, build_real, settings_for
 from refmetiers.errors import SourceError, ValidationFailed
 from refmetiers.web import create_app, load_cookbook
 from test_releases import EXPECTED, ID, cut_fixture_releases
@@ -20,8 +20,8 @@ JOB = BASE + "id/job/"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("cookbook"))
+def client(web_root, tmp_path_factory):
+    root = web_root
     with TestClient(create_app(settings_for(root))) as test_client:
         yield test_client
 
@@ -160,14 +160,14 @@ def test_ask_job_requires_knowledge(client):
 
 
 @pytest.fixture(scope="module")
-def deprecating_client(tmp_path_factory):
+def deprecating_client(web_root, tmp_path_factory):
     """The fixture with one job type and one know-how deprecated (kept, owl:deprecated true)."""
     import shutil
 
     from refmetiers.build import build
 
     root = tmp_path_factory.mktemp("cookbook-deprecated") / "root"
-    shutil.copytree(build_fixture(tmp_path_factory.mktemp("cookbook")), root, ignore=shutil.ignore_patterns("dist"))
+    shutil.copytree(web_root, root, ignore=shutil.ignore_patterns("dist"))
     (root / "data" / "zz-deprecated.ttl").write_text(
         "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
         f"<{JOB}technicien-support> owl:deprecated true .\n"

@@ -24,7 +24,7 @@ from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, TSV, TURTLE, XML, SPARQL
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from SPARQLWrapper.Wrapper import POSTDIRECTLY, URLENCODED
 
-from fixtures.web.support import BASE, Server, build_fixture
+from fixtures.web.support import BASE, Server
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RM = BASE + "def#"
@@ -38,8 +38,8 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("e2e"))
+def server(web_root, tmp_path_factory):
+    root = web_root
     running = Server(root)
     try:
         running.wait_ready()

@@ -25,7 +25,7 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
 from fixtures.web.bad_inputs import BAD_INPUTS, SLOW, send
-from fixtures.web.support import BASE, Server, build_fixture
+from fixtures.web.support import BASE, Server
 
 RM = BASE + "def#"
 ALIVE = f"ASK {{ ?j a <{RM}JobType> }}"
@@ -42,8 +42,8 @@ REPEAT = 20
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    return build_fixture(tmp_path_factory.mktemp("e2e-server"))
+def root(web_root, tmp_path_factory) -> Path:
+    return web_root
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from fixtures.web.servers import OxigraphServer
-from fixtures.web.support import BASE, build_fixture, free_port
+from fixtures.web.support import BASE, free_port
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))
 
@@ -21,8 +21,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return build_fixture(tmp_path_factory.mktemp("publish"))
+def root(web_root, tmp_path_factory):
+    return web_root
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from fixtures.web.servers import Nginx
-from fixtures.web.support import BASE, Server, build_fixture, free_port
+from fixtures.web.support import BASE, Server, free_port
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))
 RM = BASE + "def#"
@@ -62,8 +62,8 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("replicas"))
+def cluster(web_root, tmp_path_factory):
+    root = web_root
     first, second = Server(root), Server(root)
     nginx = None
     try:

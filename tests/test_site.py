@@ -19,7 +19,7 @@ import pytest
 import rdflib
 
 from fixtures.web.servers import Apache, Nginx
-from fixtures.web.support import BASE, Server, build_fixture, free_port
+from fixtures.web.support import BASE, Server, free_port
 from refmetiers import formats
 from refmetiers.web.resources import OFFERED
 from refmetiers.web.site import accept_patterns, choose_extension
@@ -70,9 +70,9 @@ def test_the_rules_never_overlap():
 # ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(web_root, tmp_path_factory):
     """The fixture's site (readable by everyone: Apache's children run as nobody) and `refmetiers serve`."""
-    root = build_fixture(tmp_path_factory.mktemp("site"))
+    root = web_root
     folder = Path(tempfile.mkdtemp(prefix="refmetiers-site-test-"))
     folder.chmod(0o755)
     out = folder / "site"
@@ -316,9 +316,9 @@ def test_resources_are_under_the_base(servers):
     assert (rdflib.URIRef(BASE + "id/job/administrateur-de-base-de-donnees"), None, None) in ttl
 
 
-def test_regenerating_the_site_under_a_running_nginx(tmp_path_factory):
+def test_regenerating_the_site_under_a_running_nginx(web_root, tmp_path_factory):
     # `refmetiers site` replaces the folder as a whole; the running nginx serves the new tree, never a half one.
-    root = build_fixture(tmp_path_factory.mktemp("regenerate"))
+    root = web_root
     out = tmp_path_factory.mktemp("regenerated") / "site"
     port = free_port()
     command = [REFMETIERS, "site", "--root", str(root), "--dist", str(root / "dist"), str(out),

@@ -15,7 +15,7 @@ import pytest
 import rdflib
 
 from fixtures.web.servers import OxigraphServer
-from fixtures.web.support import BASE, Server, build_fixture
+from fixtures.web.support import BASE, Server
 
 REFMETIERS = str(Path(sys.executable).with_name("refmetiers"))
 RM = BASE + "def#"
@@ -26,9 +26,9 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(REGEX(STR(?c)
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def servers(web_root, tmp_path_factory):
     folder = tmp_path_factory.mktemp("store")
-    root = build_fixture(folder)
+    root = web_root
     oxigraph = OxigraphServer(folder / "oxigraph")
     started: list[Server] = []
     try:

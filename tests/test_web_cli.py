@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from fixtures.web.support import build_fixture, settings_for
+from fixtures.web.support import settings_for
 from refmetiers.build import dist_is_stale
 from refmetiers.cli import make_parser
 
@@ -15,9 +15,9 @@ def test_serve_options():
     assert (args.host, args.port, str(args.dist)) == ("127.0.0.1", 8123, "/tmp/x")
 
 
-def test_stale_when_missing_or_older_than_a_source(tmp_path_factory):
+def test_stale_when_missing_or_older_than_a_source(web_root, tmp_path_factory):
     root = tmp_path_factory.mktemp("stale") / "root"
-    shutil.copytree(build_fixture(tmp_path_factory.mktemp("fixture")), root)
+    shutil.copytree(web_root, root)
     settings = settings_for(root)
     built = (root / "dist" / "refmetiers.nq").stat().st_mtime
     for path in root.rglob("*.ttl"):

@@ -11,13 +11,13 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, build_fixture, settings_for
+from fixtures.web.support import BASE, settings_for
 from refmetiers.web import create_app
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return build_fixture(tmp_path_factory.mktemp("dumps"))
+def root(web_root, tmp_path_factory):
+    return web_root
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +106,8 @@ def test_void(client):
     assert len(list(ox.parse(jsonld.content, format=ox.RdfFormat.JSON_LD))) == len(graph)
 
 
-def test_a_file_rebuilt_under_the_server_is_not_served_with_a_stale_etag(tmp_path_factory):
-    source = build_fixture(tmp_path_factory.mktemp("rebuilt"))
+def test_a_file_rebuilt_under_the_server_is_not_served_with_a_stale_etag(web_root, tmp_path_factory):
+    source = web_root
     root = tmp_path_factory.mktemp("copy") / "root"
     shutil.copytree(source, root)
     with TestClient(create_app(settings_for(root))) as client:

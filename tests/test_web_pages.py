@@ -7,13 +7,13 @@ import html
 import pytest
 from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, build_fixture, settings_for
+from fixtures.web.support import BASE, settings_for
 from refmetiers.web import create_app
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("pages"))
+def client(web_root, tmp_path_factory):
+    root = web_root
     with TestClient(create_app(settings_for(root))) as test_client:
         yield test_client
 

@@ -135,15 +135,14 @@ def test_a_client_may_only_lower_the_budget(tmp_path):
     assert service.budget(0) == 10.0
 
 
-def test_workers_have_no_network_even_past_the_guard(tmp_path_factory):
+def test_workers_have_no_network_even_past_the_guard(web_root, tmp_path_factory):
     """The second line of defence: a SERVICE that reached a worker could not connect anywhere."""
     import asyncio
     import pickle
     import socket
 
-    from fixtures.web.support import build_fixture
 
-    root = build_fixture(tmp_path_factory.mktemp("isolation"))
+    root = web_root
 
     async def scenario():
         service = qs.QueryService(root / "dist", qs.Limits(workers=1))
@@ -168,15 +167,14 @@ def test_workers_have_no_network_even_past_the_guard(tmp_path_factory):
     asyncio.run(scenario())
 
 
-def test_a_worker_that_fails_to_start_is_retried_and_the_truth_told(tmp_path_factory):
+def test_a_worker_that_fails_to_start_is_retried_and_the_truth_told(web_root, tmp_path_factory):
     """Workers that cannot start make every query a 503 Unavailable (not a 422, not a hang), the pool says
     it is down, and once the cause is gone a retry (with back-off) brings the service back."""
     import asyncio
     import shutil
 
-    from fixtures.web.support import build_fixture
 
-    root = build_fixture(tmp_path_factory.mktemp("respawn"))
+    root = web_root
     dist = tmp_path_factory.mktemp("respawn-dist")
     shutil.copytree(root / "dist", dist, dirs_exist_ok=True)
     quads = dist / "refmetiers.nq"

@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, build_fixture, settings_for
+from fixtures.web.support import BASE, settings_for
 from refmetiers.web import create_app
 
 DBA = BASE + "id/job/administrateur-de-base-de-donnees"
@@ -20,8 +20,8 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("resources"))
+def client(web_root, tmp_path_factory):
+    root = web_root
     with TestClient(create_app(settings_for(root))) as test_client:
         yield test_client
 
@@ -211,9 +211,9 @@ def test_concept_page_lists_the_jobs_that_need_it(client):
         assert job in page
 
 
-def test_resource_is_served_under_a_configured_base(tmp_path_factory):
+def test_resource_is_served_under_a_configured_base(web_root, tmp_path_factory):
     # Tests may configure another base: the fixture's IRIs are not under it, so they are not found there.
-    root = build_fixture(tmp_path_factory.mktemp("base"))
+    root = web_root
     with TestClient(create_app(settings_for(root, base_iri="http://example.org/rm/"))) as other:
         assert other.get(DBA_PATH, headers={"Accept": "text/turtle"}).status_code == 404
 

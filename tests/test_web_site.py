@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, REPO, build_fixture, settings_for
+from fixtures.web.support import BASE, REPO, settings_for
 from refmetiers.web import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -18,8 +18,8 @@ SYS = BASE + "id/job/administrateur-systeme"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = build_fixture(tmp_path_factory.mktemp("site"))
+def client(web_root, tmp_path_factory):
+    root = web_root
     with TestClient(create_app(settings_for(root))) as test_client:
         yield test_client
 

@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, build_fixture, settings_for
+from fixtures.web.support import BASE, settings_for
 from refmetiers import query as qs
 from refmetiers.web import create_app
 
@@ -31,8 +31,8 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return build_fixture(tmp_path_factory.mktemp("web"))
+def root(web_root, tmp_path_factory):
+    return web_root
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.web.support import BASE, Server, build_fixture
+from fixtures.web.support import BASE, Server
 
 CLIENTS = Path(__file__).resolve().parents[2] / ".clients"
 CLASSPATH = CLIENTS / "jena.classpath"
@@ -33,8 +33,8 @@ def need(path: Path, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(build_fixture(tmp_path_factory.mktemp("clients")))
+def server(web_root, tmp_path_factory):
+    running = Server(web_root)
     try:
         running.wait_ready()
         yield running
@@ -118,10 +118,10 @@ def test_comunica_reports_our_errors(server, status, query, suffix):
 
 
 @pytest.fixture(scope="module")
-def strict(tmp_path_factory):
+def strict(web_root, tmp_path_factory):
     """A server with a 1 s query budget that allows a client 3 refused queries a minute. (A budget through the
     endpoint URL, ``/sparql?timeout=1``, works with Jena but not with Comunica, which then sends no query.)"""
-    running = Server(build_fixture(tmp_path_factory.mktemp("clients")),
+    running = Server(web_root,
                      env={"REFMETIERS_MAX_CLIENT_ERRORS": "3", "REFMETIERS_QUERY_TIMEOUT": "1"})
     try:
         running.wait_ready()
