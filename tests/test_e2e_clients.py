@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 
 import httpx
 import pytest
@@ -188,11 +187,10 @@ def test_curl_head_on_a_dump(server):
 # --- limits and refusals against the real server -------------------------------------------------------------
 
 def test_timeout_then_still_serving(server):
-    start = time.monotonic()
     response = httpx.get(server.url + "/sparql", params={"query": SLOW, "timeout": "1"}, timeout=30)
     assert response.status_code == 503
     assert response.headers["retry-after"]
-    assert time.monotonic() - start < 5
+    assert "time budget (1 s)" in response.text
     assert alive(server)
 
 

@@ -407,21 +407,18 @@ def test_triple_cap(limited):
 
 
 def test_time_budget_stops_the_query_and_the_server_goes_on(limited):
-    start = time.monotonic()
     response = limited.get("/sparql", params={"query": SLOW, "timeout": "1"})
     assert response.status_code == 503
     assert response.headers["retry-after"]
-    assert "time budget" in response.text
-    assert time.monotonic() - start < 3.0  # the client's 1 s, not the server's 3 s
+    assert "time budget (1 s)" in response.text  # the client's 1 s, not the server's 3 s
     after = limited.get("/sparql", params={"query": f"ASK {{ ?j a <{RM}JobType> }}"})
     assert after.status_code == 200 and json.loads(after.content)["boolean"] is True
 
 
 def test_a_client_cannot_raise_the_budget(limited):
-    start = time.monotonic()
     response = limited.get("/sparql", params={"query": SLOW, "timeout": "600"})
     assert response.status_code == 503
-    assert time.monotonic() - start < 8.0
+    assert "time budget (3 s)" in response.text  # the server's budget, not the 600 s asked for
 
 
 @pytest.mark.parametrize(("query", "status", "cap"), [
@@ -492,10 +489,8 @@ def test_a_memory_hog_is_contained(root):
     # Sorting a cross product would take gigabytes; the worker's address-space cap stops it in about a second.
     limits = qs.Limits(max_worker_memory=700 * 1024 ** 2, workers=1, timeout_s=30.0)
     with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
-        start = time.monotonic()
         hog = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
         response = test_client.get("/sparql", params={"query": hog})
         assert response.status_code == 422
-        assert "memory" in response.text
-        assert time.monotonic() - start < 20
+        assert "memory" in response.text  # stopped by the cap, not by the 30 s budget (that would be a 503)
         assert still_answers(test_client)
