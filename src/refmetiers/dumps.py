@@ -484,7 +484,7 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
             report = canonical_report(validation_report)
             (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
         write_void_and_sums(staging, graphs["metadata"], base, release)
-        _swap_in(staging, dist)
+        swap_in(staging, dist)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -531,8 +531,9 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _swap_in(staging: Path, dist: Path) -> None:
-    """Replace ``dist`` by ``staging`` with two renames (the old folder is removed last)."""
+def swap_in(staging: Path, dist: Path) -> None:
+    """Replace ``dist`` by ``staging`` with two renames (the old folder is removed last): a reader of ``dist``
+    sees the old tree or the new one, never half of either. The build's dumps and the static site use it."""
     old = None
     if dist.exists():
         old = dist.with_name(f".{dist.name}-old-{os.getpid()}-{staging.name.rsplit('-', 1)[-1]}")

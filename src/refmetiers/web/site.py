@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 from .. import formats
 from ..config import Settings
+from ..dumps import swap_in
 from ..errors import ConfigError
 from ..labelsearch import label_index
 from ..store import select
@@ -210,7 +211,7 @@ def write_site(settings: Settings, out: Path, options: SiteOptions | None = None
                                                   encoding="utf-8")
         (staging / MARKER).write_text(json.dumps({"data_version": result.data_version,
                                                   "resources": result.resources}) + "\n", encoding="utf-8")
-        _swap_in(staging, out)
+        swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -275,17 +276,6 @@ def static_files() -> list[str]:
             elif not child.name.startswith(".") and child.name != "README.md":
                 names.append(prefix + child.name)
     return sorted(names)
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    """Replace ``out`` by ``staging`` with two renames; a server reading ``out`` sees the old or the new tree."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}-old-{os.getpid()}")
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def search_index(store, base: str) -> bytes:
