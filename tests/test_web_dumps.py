@@ -117,3 +117,26 @@ def test_a_file_rebuilt_under_the_server_is_not_served_with_a_stale_etag(web_roo
         assert response.status_code == 503
         assert "restarted" in response.json()["message"]
         assert client.get("/dumps/refmetiers.ttl").status_code == 200
+
+
+def test_a_dump_is_served_from_the_listed_build_while_dist_is_swapped(web_root, tmp_path_factory):
+    """A build swaps dist/ with two renames: between them dist/ does not exist, and after them it holds another
+    build. A download started on the listed build gets the listed bytes, whole or by range, never a 500."""
+    root = tmp_path_factory.mktemp("swap") / "root"
+    shutil.copytree(web_root, root)
+    expected = (root / "dist" / "refmetiers.nt").read_bytes()
+    with TestClient(create_app(settings_for(root))) as client:
+        (root / "dist").rename(root / ".dist-old")  # the first rename of a swap: no dist/ at all
+        whole = client.get("/dumps/refmetiers.nt")
+        assert whole.status_code == 200
+        assert whole.content == expected
+        assert whole.headers["content-length"] == str(len(expected))
+        part = client.get("/dumps/refmetiers.nt", headers={"Range": "bytes=10-99"})
+        assert part.status_code == 206
+        assert part.content == expected[10:100]
+        assert part.headers["content-range"] == f"bytes 10-99/{len(expected)}"
+        void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+        assert void.status_code == 200
+        assert void.content == (root / ".dist-old" / "void.ttl").read_bytes()
+        shutil.rmtree(root / ".dist-old")  # the old folder removed: its files live on through the descriptors
+        assert client.get("/dumps/refmetiers.nt").content == expected

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
+import anyio
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, Response
 
 from .. import __version__, formats
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
@@ -33,14 +36,6 @@ class DumpFile:
     mtime_ns: int = 0
     fd: int = -1  # opened at scan time: the listed content stays readable after a rebuild replaces the file
 
-    def unchanged(self) -> bool:
-        """Whether the file on disk is still the one listed (a rebuild replaces dist/ under a running server)."""
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return False
-        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
-
     def pinned_unchanged(self) -> bool:
         """Whether the descriptor opened at scan time still reads the listed content (a build renames dist/
         away, which keeps it; overwriting the file in place does not)."""
@@ -49,6 +44,11 @@ class DumpFile:
         except OSError:
             return False
         return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+
+    def read_bytes(self) -> bytes:
+        """The listed content, read from the descriptor opened at scan time."""
+        with PinnedFile(self.fd) as file:
+            return file.read()
 
     @property
     def etag(self) -> str:
@@ -110,18 +110,13 @@ def router(context) -> APIRouter:
             media_type += "; charset=utf-8"
         # A .gz file is the gzip file itself (application/gzip), never a Content-Encoding of something else.
         disposition = "attachment" if name.endswith(".gz") else "inline"
-        if not entry.unchanged() and not entry.pinned_unchanged():
+        if not entry.pinned_unchanged():
             raise NotReady(f"{name} was overwritten in place under this server; it is served again once the server "
                            "has reloaded the build (a build swaps dist/ in whole) or restarted")
-        if entry.unchanged():
-            return FileResponse(entry.path, media_type=media_type, headers=headers,
-                                content_disposition_type=disposition, filename=name)
-        # Rebuilt on disk, not yet reloaded: the listed (previous) content, from the descriptor opened at scan time.
-        headers.update({"Content-Length": str(entry.size), "Content-Disposition": f'{disposition}; filename="{name}"'})
-        body = b"" if request.method == "HEAD" else pinned_reader(entry.fd, entry.size)
-        if isinstance(body, bytes):
-            return Response(body, media_type=media_type, headers=headers)
-        return StreamingResponse(body, media_type=media_type, headers=headers)
+        # Always the descriptor opened at scan time, never the path: a rebuild renames dist/ away at any moment,
+        # and the listed content (size, checksum, ETag) must be what is sent, old build or new.
+        return PinnedFileResponse(entry, media_type=media_type, headers=headers,
+                                  content_disposition_type=disposition, filename=name)
 
     def void(request: Request) -> Response:
         params = query_params(request)
@@ -130,10 +125,10 @@ def router(context) -> APIRouter:
         headers = {"Vary": "Accept", "ETag": tag, "Link": alternates("/.well-known/void", VOID_OFFER, fmt)}
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
-        path = context.settings.dist / VOID_FILE
+        turtle = listing()[VOID_FILE].read_bytes()  # the served build's, even while a rebuild swaps dist/
         if fmt is formats.TURTLE:
-            return Response(path.read_bytes(), media_type=fmt.content_type, headers=headers)
-        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+            return Response(turtle, media_type=fmt.content_type, headers=headers)
+        triples = ox.parse(turtle, format=ox.RdfFormat.TURTLE)
         body = ox.serialize(triples, format=fmt.ox,
                             prefixes=TURTLE_PREFIXES if fmt.name == "rdf" else None)
         return Response(body, media_type=fmt.content_type, headers=headers)
@@ -151,16 +146,55 @@ def router(context) -> APIRouter:
 __all__ = ["router", "scan", "CHECKSUMS_FILE"]
 
 
-def pinned_reader(fd: int, size: int, chunk: int = 1 << 16):
-    """The ``size`` bytes of the open file ``fd`` from the start, read on a descriptor of its own."""
-    own = os.dup(fd)
-    try:
-        offset = 0
-        while offset < size:
-            data = os.pread(own, min(chunk, size - offset), offset)
-            if not data:
-                break
-            offset += len(data)
-            yield data
-    finally:
-        os.close(own)
+
+class PinnedFile:
+    """A read-only file over a duplicate of an open descriptor, read with ``pread`` at its own offset, so
+    concurrent downloads of one dump never move each other's position, and closing it leaves the original open."""
+
+    def __init__(self, fd: int):
+        self._fd = os.dup(fd)
+        self._offset = 0
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._offset = offset if whence == os.SEEK_SET else self._offset + offset
+        return self._offset
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = os.fstat(self._fd).st_size - self._offset
+        data = os.pread(self._fd, size, self._offset)
+        self._offset += len(data)
+        return data
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> PinnedFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PinnedFileResponse(FileResponse):
+    """Starlette's FileResponse (ranges, HEAD, Last-Modified) over the descriptor a listing opened, not its path."""
+
+    def __init__(self, entry: DumpFile, **kwargs):
+        super().__init__(entry.path, stat_result=os.fstat(entry.fd), **kwargs)
+        self._pinned_fd = entry.fd
+
+    async def __call__(self, scope, receive, send) -> None:
+        # "pathsend" would hand the server the path, which a rebuild may have renamed away.
+        extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != "http.response.pathsend"}
+        await super().__call__({**scope, "extensions": extensions}, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _open_file(self):
+        file = anyio.wrap_file(cast(IO[bytes], PinnedFile(self._pinned_fd)))  # read, seek, close: all it uses
+        try:
+            yield file
+        finally:
+            with anyio.CancelScope(shield=True):
+                await file.aclose()
