@@ -20,7 +20,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import owlrl
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -86,6 +85,8 @@ def skos_axioms() -> Graph:
 
 def close_schema(ontology: Graph) -> Graph:
     """The OWL-RL closure of our ontology plus the SKOS axioms (owlrl, on the schema only)."""
+    import owlrl  # only when the rules are not cached
+
     schema = Graph()
     schema += ontology
     schema += skos_axioms()

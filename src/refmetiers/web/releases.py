@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import formats, releases
-from ..changes import CATEGORIES, from_json
 from ..dumps import media_type_of, sha256
 from ..namespaces import PREFIXES, graph_iri
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
@@ -69,6 +68,8 @@ def router(context) -> APIRouter:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
+            from ..changes import CATEGORIES  # kgcl-schema and linkml take 0.6 s to import: not at start-up
+
             template, values = html()
             return render_page(context, request, template, headers=headers, categories=CATEGORIES, **values)
         if fmt is formats.JSON:
@@ -176,6 +177,8 @@ def router(context) -> APIRouter:
         json_file, ttl_file = stem.with_suffix(".json"), stem.with_suffix(".ttl")
 
         def html() -> tuple[str, dict]:
+            from ..changes import from_json
+
             published = from_json(json_file.read_text(encoding="utf-8"))
             return "changes.html", {"change_set": published, "entry": entry, "base": base}
 
