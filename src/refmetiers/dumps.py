@@ -165,12 +165,18 @@ class _Lines:
         return "".join(sorted(lines))
 
 
+# json.dumps(item, sort_keys=True, ensure_ascii=False) without making an encoder per call
+_json_text = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
 def _canonical_json(value):
     if isinstance(value, dict):
         return {key: _canonical_json(value[key]) for key in sorted(value)}
     if isinstance(value, list):
         items = [_canonical_json(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+        if len(items) < 2:  # most values are alone: nothing to order, no JSON text to make
+            return items
+        return sorted(items, key=_json_text)
     return value
 
 
@@ -191,34 +197,37 @@ class _Compactor:
         self.classes = {iri: key for key, iri in self.context.items() if isinstance(iri, str) and key[0].isupper()}
         self.prefixes = sorted(((iri, key) for key, iri in self.context.items()
                                 if isinstance(iri, str) and iri.endswith(("/", "#"))), key=lambda p: -len(p[0]))
+        self._compact: dict[str, str] = {}
 
     def iri(self, iri: str) -> str:
-        for namespace, prefix in self.prefixes:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
+        compact = self._compact.get(iri)
+        if compact is None:
+            compact = next((f"{prefix}:{iri[len(namespace):]}" for namespace, prefix in self.prefixes
+                            if iri.startswith(namespace) and len(iri) > len(namespace)), iri)
+            self._compact[iri] = compact
+        return compact
 
-    def value(self, term, definition: dict):
-        if isinstance(term, URIRef):
-            return str(term) if definition.get("@type") == "@id" else {"id": str(term)}
+    def value(self, term: ox.NamedNode | ox.Literal, definition: dict):
+        if isinstance(term, ox.NamedNode):
+            return term.value if definition.get("@type") == "@id" else {"id": term.value}
         if term.language:
-            return {"@value": str(term), "@language": term.language}
-        datatype = str(term.datatype or XSD.string)
-        if definition.get("@type") == datatype or (datatype == str(XSD.string) and "@type" not in definition):
-            return str(term)
-        if datatype == str(XSD.string):  # a plain string under a key that coerces: a value object escapes it
-            return {"@value": str(term)}
-        return {"@value": str(term), "@type": self.iri(datatype)}
+            return {"@value": term.value, "@language": term.language}
+        datatype = term.datatype.value
+        if definition.get("@type") == datatype or (datatype == _XSD_STRING and "@type" not in definition):
+            return term.value
+        if datatype == _XSD_STRING:  # a plain string under a key that coerces: a value object escapes it
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": self.iri(datatype)}
 
-    def node(self, graph: Graph, subject: Node) -> dict:
-        node: dict = {"id": str(subject)}
-        for predicate, obj in graph.predicate_objects(subject):
-            if predicate == RDF.type:
-                node.setdefault("type", []).append(self.classes.get(str(obj)) or self.iri(str(obj)))
+    def node(self, subject: str, statements: list[tuple[str, ox.NamedNode | ox.Literal]]) -> dict:
+        node: dict = {"id": subject}
+        for predicate, obj in statements:
+            if predicate == _RDF_TYPE:
+                node.setdefault("type", []).append(self.classes.get(obj.value) or self.iri(obj.value))
                 continue
-            key, definition = self.terms.get(str(predicate), (self.iri(str(predicate)), {}))
-            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, Literal) and obj.language:
-                node.setdefault(key, {}).setdefault(obj.language, []).append(str(obj))
+            key, definition = self.terms.get(predicate, (self.iri(predicate), {}))
+            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, ox.Literal) and obj.language:
+                node.setdefault(key, {}).setdefault(obj.language, []).append(obj.value)
             elif definition.get("@container") == ["@language", "@set"]:
                 node.setdefault(key, {}).setdefault("@none", []).append(self.value(obj, {}))
             else:
@@ -226,19 +235,30 @@ class _Compactor:
         return node
 
 
-def jsonld_document(graph: Graph, context: dict) -> dict:
-    """``graph`` as JSON-LD compacted with ``context``: every value in an array, every datatype kept.
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+
+
+def jsonld_document(graph: Graph | bytes, context: dict) -> dict:
+    """``graph`` (or its N-Triples) as JSON-LD compacted with ``context``: every value in an array, every
+    datatype kept.
 
     The one JSON-LD shape of refmetiers (the dumps; a resource's description can use it too): nodes in
     ``@graph`` sorted by id, the values of each key in a canonical order. Published data has no blank node.
+    The statements are read by pyoxigraph (a dump's are its sorted N-Triples lines, already at hand).
     """
+    ntriples = graph if isinstance(graph, bytes) else graph.serialize(format="nt", encoding="utf-8")
+    by_subject: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = {}
+    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        by_subject.setdefault(triple.subject.value, []).append((triple.predicate.value, triple.object))  # type: ignore[arg-type]
     compactor = _Compactor(context)
-    nodes = [compactor.node(graph, subject) for subject in sorted(set(graph.subjects()), key=str)]
+    nodes = [compactor.node(subject, by_subject[subject]) for subject in sorted(by_subject)]
     return {"@context": context["@context"], "@graph": _canonical_json(nodes)}
 
 
-def _jsonld(graph: Graph, context: dict) -> str:
-    return json.dumps(jsonld_document(graph, context), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+def _jsonld(ntriples: str, context: dict) -> str:
+    document = jsonld_document(ntriples.encode("utf-8"), context)
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
 def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str]) -> str:
@@ -278,10 +298,7 @@ def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict)
     if fmt is formats.RDFXML:  # prefixes name the elements (predicates, classes) only
         return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, PREFIXES)
     if fmt is formats.JSONLD:
-        merged = Graph()
-        for name in spec.graphs:
-            merged += lines.graphs[name]
-        return _jsonld(merged, context)
+        return _jsonld(lines.merged(spec.graphs), context)
     raise BuildError(f"no writer for {fmt.name}")
 
 
