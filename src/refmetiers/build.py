@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SKOS
 from . import releases
 from .checks import SourceChecks
 from .config import Settings
-from .dumps import write_dist
+from .dumps import NTriplesLines, write_dist
 from .errors import ConfigError, RefmetiersError, ValidationFailed
 from .graphs import ENTAILMENT_SOURCES, merge, read_published
 from .inference import derive, rules_for, with_entailments
@@ -88,7 +88,12 @@ def build(settings: Settings, *, write: bool = True, pending_changes: Graph | No
         graphs["changes"] += pending_changes
     start = time.perf_counter()
     shapes = load_shapes(settings.shapes_dir)
-    report = validate(merge(graphs), shapes)
+    # The dumps' N-Triples lines, made once: the N-Quads they make load the store the SPARQL targets of the
+    # shapes run on, and are written as they are.
+    lines = NTriplesLines(graphs, settings.base_iri)
+    store = ox.Store()
+    store.bulk_load(lines.quads(GRAPH_NAMES).encode("utf-8"), ox.RdfFormat.N_QUADS)
+    report = validate(merge(graphs), shapes, store=store)
     files = [(source.path, graph) for source, graph in sources.files]
     _source_checks(report, shapes, settings, files, whole=True)
     seconds["validate"] = time.perf_counter() - start
@@ -102,7 +107,7 @@ def build(settings: Settings, *, write: bool = True, pending_changes: Graph | No
         start = time.perf_counter()
         mapping_sets = [source.path for source, _ in sources.files if source.path.name.endswith(".sssom.tsv")]
         result.files = write_dist(settings.dist, graphs, base=settings.base_iri, release=result.release,
-                                  validation_report=report.graph, mapping_sets=mapping_sets)
+                                  validation_report=report.graph, mapping_sets=mapping_sets, lines=lines)
         seconds["write"] = time.perf_counter() - start
     return result
 

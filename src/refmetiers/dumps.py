@@ -141,13 +141,17 @@ def ntriples_lines(graph: Graph) -> list[str]:
     return sorted(line + "\n" for line in text.splitlines() if line.strip())
 
 
-class _Lines:
-    """Sorted N-Triples lines of each named graph, computed once per build and shared by every dump."""
+class NTriplesLines:
+    """Sorted N-Triples lines of each named graph, computed once per build and shared by every dump (so are
+    the texts of the dumps that merge several graphs, and the IRIs of each graph)."""
 
     def __init__(self, graphs: dict[str, Graph], base: str):
         self.graphs = graphs
         self.base = base
         self._cache: dict[str, list[str]] = {}
+        self._merged: dict[tuple[str, ...], str] = {}
+        self._quads: dict[tuple[str, ...], str] = {}
+        self._iris: dict[str, set[str]] = {}
 
     def of(self, name: str) -> list[str]:
         if name not in self._cache:
@@ -155,14 +159,31 @@ class _Lines:
         return self._cache[name]
 
     def merged(self, names: tuple[str, ...]) -> str:
-        return "".join(sorted({line for name in names for line in self.of(name)}))
+        if names not in self._merged:
+            self._merged[names] = "".join(sorted({line for name in names for line in self.of(name)}))
+        return self._merged[names]
 
     def quads(self, names: tuple[str, ...]) -> str:
-        lines = []
-        for name in names:
-            suffix = f" <{graph_iri(name, self.base)}> .\n"
-            lines += [line[: -len(" .\n")] + suffix for line in self.of(name)]
-        return "".join(sorted(lines))
+        if names not in self._quads:
+            lines = []
+            for name in names:
+                suffix = f" <{graph_iri(name, self.base)}> .\n"
+                lines += [line[: -len(" .\n")] + suffix for line in self.of(name)]
+            self._quads[names] = "".join(sorted(lines))
+        return self._quads[names]
+
+    def iris(self, name: str) -> set[str]:
+        """Every IRI of graph ``name``: its terms' and its literals' datatypes (read by pyoxigraph)."""
+        if name not in self._iris:
+            found: set[str] = set()
+            for triple in ox.parse("".join(self.of(name)).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+                for term in triple:
+                    if isinstance(term, ox.NamedNode):
+                        found.add(term.value)
+                    elif isinstance(term, ox.Literal):
+                        found.add(term.datatype.value)
+            self._iris[name] = found
+        return self._iris[name]
 
 
 # json.dumps(item, sort_keys=True, ensure_ascii=False) without making an encoder per call
@@ -272,24 +293,22 @@ def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
     return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
 
 
-def _iris(graphs: list[Graph], names: list[URIRef]) -> set[str]:
-    """Every IRI of ``graphs`` (and the graph ``names``), for the Turtle prefix policy."""
-    found = {str(name) for name in names}
-    for graph in graphs:
-        for triple in graph:
-            found.update(str(term) for term in triple if isinstance(term, URIRef))
-        found.update(str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype)
-    return found
+def _iris(lines: NTriplesLines, names: tuple[str, ...], graph_names: list[URIRef]) -> set[str]:
+    """Every IRI of the graphs ``names`` (and the graph names ``graph_names``), for the Turtle prefix policy.
+
+    A literal's datatype counts even when it is xsd:string or rdf:langString: their local names need no
+    escape, so they never change what the policy keeps."""
+    return {str(name) for name in graph_names}.union(*(lines.iris(name) for name in names))
 
 
-def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict) -> str:
+def serialise(spec: DumpSpec, fmt: formats.Format, lines: NTriplesLines, context: dict) -> str:
     """The text of one dump in one format."""
     if fmt is formats.NQUADS:
         return lines.quads(spec.graphs)
     if fmt in (formats.TRIG, formats.TURTLE):
         # Prefixes only where no local name needs an escape (namespaces.turtle_prefixes, the one policy).
         names = [graph_iri(name, lines.base) for name in spec.graphs] if fmt is formats.TRIG else []
-        prefixes = turtle_prefixes(_iris([lines.graphs[name] for name in spec.graphs], names))
+        prefixes = turtle_prefixes(_iris(lines, spec.graphs, names))
         if fmt is formats.TRIG:
             return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes)
         return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
@@ -477,11 +496,13 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, release_inf
 
 
 def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: ReleaseInfo,
-               validation_report: Graph | None = None, mapping_sets: Sequence[Path] = ()) -> list[Path]:
+               validation_report: Graph | None = None, mapping_sets: Sequence[Path] = (),
+               lines: NTriplesLines | None = None) -> list[Path]:
     """Write every dump to ``dist`` atomically; return the paths written.
 
     ``mapping_sets`` are the SSSOM files, published as they are (and gzipped) beside the crosswalk CSV.
-    Nothing in ``dist`` changes unless every file was written.
+    ``lines`` are ``graphs``' N-Triples lines when the caller has them already. Nothing in ``dist`` changes
+    unless every file was written.
     """
     dist = Path(dist)
     dist.parent.mkdir(parents=True, exist_ok=True)
@@ -489,7 +510,7 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
     try:
         context = jsonld_context(graphs["ontology"])
-        lines = _Lines(graphs, base)
+        lines = lines or NTriplesLines(graphs, base)
         (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         for spec in DUMPS:
             for fmt in spec.formats:
