@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -512,12 +513,16 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
         context = jsonld_context(graphs["ontology"])
         lines = lines or NTriplesLines(graphs, base)
         (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        for spec in DUMPS:
-            for fmt in spec.formats:
-                _write(staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines, context))
-        for path in mapping_sets:
-            _write(staging / Path(path).name, Path(path).read_bytes())
-        _write(staging / CROSSWALK_FILE, crosswalk_csv(graphs))
+        # zlib compresses without the GIL: each dump is gzipped in a thread while the next one is serialised.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="refmetiers-gzip") as writers:
+            written = [writers.submit(_write, staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines,
+                                                                                                   context))
+                       for spec in DUMPS for fmt in spec.formats]
+            written += [writers.submit(_write, staging / Path(path).name, Path(path).read_bytes())
+                        for path in mapping_sets]
+            written.append(writers.submit(_write, staging / CROSSWALK_FILE, crosswalk_csv(graphs)))
+            for future in written:
+                future.result()  # a failed write raises here
         if validation_report is not None:
             report = canonical_report(validation_report)
             (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
