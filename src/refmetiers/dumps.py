@@ -272,7 +272,7 @@ def jsonld_document(graph: Graph | bytes, context: dict) -> dict:
     ntriples = graph if isinstance(graph, bytes) else graph.serialize(format="nt", encoding="utf-8")
     by_subject: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = {}
     for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-        by_subject.setdefault(triple.subject.value, []).append((triple.predicate.value, triple.object))  # type: ignore[arg-type]
+        by_subject.setdefault(triple.subject.value, []).append((triple.predicate.value, triple.object))
     compactor = _Compactor(context)
     nodes = [compactor.node(subject, by_subject[subject]) for subject in sorted(by_subject)]
     return {"@context": context["@context"], "@graph": _canonical_json(nodes)}
