@@ -5,24 +5,10 @@ from __future__ import annotations
 import html
 
 import pytest
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, settings_for
-from refmetiers.web import create_app
+from fixtures.web.support import BASE
 
-
-@pytest.fixture(scope="module")
-def client(web_root, tmp_path_factory):
-    root = web_root
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
-
-
-@pytest.fixture(autouse=True)
-def forget_language(client):
-    """``?lang=`` sets a cookie on the shared client; each test starts without it."""
-    yield
-    client.cookies.clear()
+pytestmark = pytest.mark.usefixtures("forget_language")
 
 
 def test_home_lists_families_and_jobs(client):

@@ -35,17 +35,15 @@ VOCABULARIES = {
 #: What every job type must reach (issue 6).
 REQUIRED_FOR_JOBS = ("ESCO occupations", "ISCO-08", "ROME 4.0 fiches", "PCS 2020", "PCS 2003")
 
-RECORDS = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX sssom: <https://w3id.org/sssom/>
-SELECT ?s ?p ?o ?j WHERE { GRAPH <%(mappings)s> {
+# Run by store.select (our prefixes; ?mappings, ?referentiel and ?reference bound to the graphs).
+RECORDS = """SELECT ?s ?p ?o ?j WHERE { GRAPH ?mappings {
   ?r a sssom:Mapping ; owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
      sssom:mapping_justification ?j
   FILTER NOT EXISTS { ?r sssom:predicate_modifier "Not" } } }"""
 
-KINDS = """SELECT ?s ?type WHERE { GRAPH <%(referentiel)s> { ?s a ?type } VALUES ?type { %(types)s } }"""
+KINDS = """SELECT ?s ?type WHERE { GRAPH ?referentiel { ?s a ?type } VALUES ?type { %(types)s } }"""
 
-TARGETS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?o ?kind WHERE { GRAPH <%(reference)s> {
+TARGETS = """SELECT ?o ?kind WHERE { GRAPH ?reference {
   { ?o skos:inScheme ?kind } UNION { ?o a ?kind } } VALUES ?kind { %(kinds)s } }"""
 
 
@@ -81,19 +79,20 @@ class Coverage:
 
 def compute(store: ox.Store, base: str) -> Coverage:
     """The coverage of the build loaded in ``store`` (graph IRIs under ``base``)."""
-    graphs = {name: f"{base}graph/{name}" for name in ("mappings", "referentiel", "reference")}
+    graphs = {ox.Variable(name): ox.NamedNode(f"{base}graph/{name}")
+              for name in ("mappings", "referentiel", "reference")}
     kinds = {}
-    for row in select(store, KINDS % {**graphs, "types": " ".join(f"<{t}>" for t in SUBJECT_KINDS)}):
+    for row in select(store, KINDS % {"types": " ".join(f"<{t}>" for t in SUBJECT_KINDS)}, substitutions=graphs):
         kinds[row["s"].value] = SUBJECT_KINDS[row["type"].value]
     totals = Counter(kinds.values())
     target_vocabulary = {}
-    for row in select(store, TARGETS % {**graphs, "kinds": " ".join(f"<{k}>" for k in VOCABULARIES)}):
+    for row in select(store, TARGETS % {"kinds": " ".join(f"<{k}>" for k in VOCABULARIES)}, substitutions=graphs):
         target_vocabulary[row["o"].value] = VOCABULARIES[row["kind"].value]
     lines = {name: VocabularyCoverage(name) for name in VOCABULARIES.values()}
     linked = defaultdict(set)
     targets = defaultdict(set)
     unresolved = set()
-    for row in select(store, RECORDS % graphs):
+    for row in select(store, RECORDS, substitutions=graphs):
         subject, target = row["s"].value, row["o"].value
         vocabulary = target_vocabulary.get(target)
         if vocabulary is None:

@@ -38,13 +38,14 @@ from .namespaces import (
     DCAT,
     GRAPH_NAMES,
     ID,
+    KIND_PREFIXES,
     PREFIXES,
     RM,
     SPDX,
     SSSOM,
     bind_prefixes,
     graph_iri,
-    turtle_prefixes,
+    writer_prefixes,
 )
 from .releases import ReleaseInfo
 
@@ -248,8 +249,13 @@ def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: d
 
 
 def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
-    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes."""
-    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
+    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes.
+
+    ``prefixes`` (with :data:`KIND_PREFIXES`) are the candidates of the one policy (namespaces.writer_prefixes).
+    """
+    candidates = {**KIND_PREFIXES, **prefixes}
+    used = writer_prefixes(formats.TURTLE, _iris([graph], []), candidates, used_only=False)
+    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, used or {})
 
 
 def _iris(graphs: list[Graph], names: list[URIRef]) -> set[str]:
@@ -267,16 +273,18 @@ def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict)
     if fmt is formats.NQUADS:
         return lines.quads(spec.graphs)
     if fmt in (formats.TRIG, formats.TURTLE):
-        # Prefixes only where no local name needs an escape (namespaces.turtle_prefixes, the one policy).
+        # Prefixes only where no local name needs an escape (namespaces.writer_prefixes, the one policy).
         names = [graph_iri(name, lines.base) for name in spec.graphs] if fmt is formats.TRIG else []
-        prefixes = turtle_prefixes(_iris([lines.graphs[name] for name in spec.graphs], names))
+        iris = _iris([lines.graphs[name] for name in spec.graphs], names)
+        prefixes = writer_prefixes(fmt, iris, used_only=False) or {}
         if fmt is formats.TRIG:
             return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes)
         return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
     if fmt is formats.NTRIPLES:
         return lines.merged(spec.graphs)
     if fmt is formats.RDFXML:  # prefixes name the elements (predicates, classes) only
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, PREFIXES)
+        prefixes = writer_prefixes(fmt, (), used_only=False) or {}
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, prefixes)
     if fmt is formats.JSONLD:
         merged = Graph()
         for name in spec.graphs:

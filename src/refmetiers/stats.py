@@ -8,22 +8,19 @@ import pyoxigraph as ox
 
 from .store import select
 
-_PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rm: <https://w3id.org/refmetiers/def#>
-"""
-
-CONCEPTS_PER_SCHEME = _PREFIXES + """
+# Run by store.select (our prefixes, ?graph bound to the graph `referentiel`).
+CONCEPTS_PER_SCHEME = """
 SELECT ?scheme (COUNT(DISTINCT ?concept) AS ?concepts) WHERE {
-  GRAPH <%(graph)s> { ?concept skos:inScheme ?scheme }
+  GRAPH ?graph { ?concept skos:inScheme ?scheme }
 } GROUP BY ?scheme ORDER BY ?scheme"""
 
-LINKS_PER_JOB = _PREFIXES + """
+LINKS_PER_JOB = """
 SELECT ?job ?label
   (COUNT(DISTINCT ?main) AS ?main_activities) (COUNT(DISTINCT ?secondary) AS ?secondary_activities)
   (COUNT(DISTINCT ?knowhow) AS ?know_how) (COUNT(DISTINCT ?knowledge) AS ?knowledge_items)
   (COUNT(DISTINCT ?nearby) AS ?nearby_jobs)
 WHERE {
-  GRAPH <%(graph)s> {
+  GRAPH ?graph {
     ?job a rm:JobType ; skos:prefLabel ?label . FILTER(lang(?label) = "fr")
     OPTIONAL { ?job rm:mainActivity ?main }
     OPTIONAL { ?job rm:secondaryActivity ?secondary }
@@ -33,9 +30,9 @@ WHERE {
   }
 } GROUP BY ?job ?label ORDER BY ?job"""
 
-MOST_SHARED = _PREFIXES + """
+MOST_SHARED = """
 SELECT ?concept ?label (COUNT(DISTINCT ?job) AS ?jobs) WHERE {
-  GRAPH <%(graph)s> {
+  GRAPH ?graph {
     ?job a rm:JobType ;
          rm:mainActivity|rm:secondaryActivity|rm:requiredKnowHow|rm:requiredKnowledge|rm:variabilityFactor ?concept .
     ?concept skos:prefLabel ?label . FILTER(lang(?label) = "fr")
@@ -59,18 +56,18 @@ def _value(term) -> str:
 
 def compute(store: ox.Store, base: str, top: int = 10) -> Statistics:
     """Compute the statistics of the build loaded in ``store``."""
-    referentiel = f"{base}graph/referentiel"
+    referentiel = {ox.Variable("graph"): ox.NamedNode(f"{base}graph/referentiel")}
     graphs = {}
     for row in select(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"):
         graphs[_value(row["g"]).rsplit("/", 1)[-1]] = int(_value(row["n"]))
     schemes = {_value(r["scheme"]): int(_value(r["concepts"]))
-               for r in select(store, CONCEPTS_PER_SCHEME % {"graph": referentiel})}
+               for r in select(store, CONCEPTS_PER_SCHEME, substitutions=referentiel)}
     jobs: list[dict[str, object]] = []
-    for row in select(store, LINKS_PER_JOB % {"graph": referentiel}):
+    for row in select(store, LINKS_PER_JOB, substitutions=referentiel):
         jobs.append({key: (_value(term) if key in ("job", "label") else int(_value(term)))
                      for key, term in row.items()})
     shared = [(_value(r["concept"]), _value(r["label"]), int(_value(r["jobs"])))
-              for r in select(store, MOST_SHARED % {"graph": referentiel, "limit": top})]
+              for r in select(store, MOST_SHARED % {"limit": top}, substitutions=referentiel)]
     return Statistics(graphs, schemes, jobs, shared)
 
 

@@ -14,9 +14,8 @@ from .common import add_route
 from .html import Tr, choose_language, render
 from .links import local_href, pick_label
 
-TREE = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rm: <https://w3id.org/refmetiers/def#>
-SELECT ?family ?sub ?job ?sheet WHERE {
+# Run by store.select (our prefixes).
+TREE = """SELECT ?family ?sub ?job ?sheet WHERE {
   ?family a rm:Family .
   OPTIONAL {
     ?job a rm:JobType ; rm:family ?family .
@@ -25,10 +24,9 @@ SELECT ?family ?sub ?job ?sheet WHERE {
   }
 }"""
 
-DATASET = """PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?title ?description WHERE {
-  <%s> dcterms:title ?title ; dcterms:description ?description .
-  FILTER(lang(?title) = "%s" && lang(?description) = "%s")
+DATASET = """SELECT ?title ?description WHERE {
+  ?dataset dcterms:title ?title ; dcterms:description ?description .
+  FILTER(lang(?title) = ?lang && lang(?description) = ?lang)
 } LIMIT 1"""
 
 
@@ -80,7 +78,9 @@ def router(context) -> APIRouter:
 
     def home(request: Request) -> HTMLResponse:
         lang = choose_language(request)[0]
-        rows = select(context.store, DATASET % (context.base + "dataset", lang, lang))
+        dataset_and_lang = {ox.Variable("dataset"): ox.NamedNode(context.base + "dataset"),
+                            ox.Variable("lang"): ox.Literal(lang)}
+        rows = select(context.store, DATASET, substitutions=dataset_and_lang)
         dataset = {k: v.value for k, v in rows[0].items()} if rows else {}
         families = family_tree(context.store, context.base, lang)
         title = Tr(lang)("Familles, sous-familles et emplois-types", "Families, sub-families and job types")
