@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixtures.web.servers import Apache, Nginx
+from fixtures.web.servers import static_client
 from fixtures.web.support import Server, free_port
 from test_releases import cut_fixture_releases
 from test_site import ACCEPTS, REFMETIERS, same_answer
@@ -47,22 +47,14 @@ def released(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def nginx_client(released):
-    nginx = Nginx(released["out"], released["port"])
-    try:
-        with httpx.Client(base_url=nginx.url) as client:
-            yield client
-    finally:
-        nginx.stop()
+    with static_client("nginx", released["out"], released["port"], released["folder"]) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
 def apache_client(released):
-    apache = Apache(released["out"], released["folder"] / "apache")
-    try:
-        with httpx.Client(base_url=apache.url) as client:
-            yield client
-    finally:
-        apache.stop()
+    with static_client("apache", released["out"], released["port"], released["folder"] / "apache") as client:
+        yield client
 
 
 @pytest.fixture(params=["nginx", "apache"])
