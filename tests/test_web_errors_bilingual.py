@@ -40,7 +40,7 @@ def test_a_sparql_post_of_another_type_is_refused_in_both_languages(client):
     ("/id/job/developpeur", {"format": "yaml"}, 400, "format 'yaml' is not served here", "n'est pas servi ici"),
     ("/id/job/developpeur", [("format", "ttl"), ("format", "nt")], 400, "is given 2 times; give it once",
      "est donné 2 fois ; donnez-le une seule fois"),
-    ("/no/such/route", {}, 404, "Not Found", "introuvable"),
+    ("/no/such/route", {}, 404, "nothing is published at /no/such/route", "rien n'est publié"),
     ("/", {"lang": "de"}, 400, "choose fr or en", "choisissez fr ou en"),
 ])
 def test_other_refusals_carry_a_french_message(client, path, params, status, english, french):
