@@ -82,7 +82,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the query: {exc}") from None
+            raise ConfigError(f"{path}: cannot read the query: {exc} / impossible de lire la requête") from None
     sys.stdout.write(answer(_settings(args).dist, text, args.format))
     return EXIT_OK
 
@@ -99,7 +99,7 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
             with args.output.open("w", encoding="utf-8", newline="") as out:
                 count = suggest_links(settings, out, args.kind, args.min_score, args.top, args.targets)
         except OSError as exc:
-            raise ConfigError(f"--output: cannot write {args.output}: {exc}") from None
+            raise ConfigError(f"--output: cannot write {args.output}: {exc} / impossible d'écrire ce fichier") from None
     print(f"{count} candidate link(s) ({args.kind}) for review", file=sys.stderr)
     return EXIT_OK
 

@@ -25,7 +25,8 @@ def load_store(dist: Path) -> ox.Store:
     """
     path = Path(dist) / QUADS_FILE
     if not path.is_file():
-        raise ConfigError(f"{path}: no build found; run `refmetiers build` first")
+        raise ConfigError(f"{path}: no build found; run `refmetiers build` first / aucune construction trouvée : "
+                          "lancez d'abord `refmetiers build`")
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     return store
