@@ -1,10 +1,10 @@
 """The query service: the guards, then a fair scheduler in front of a backend that runs the query.
 
-Every client query goes through the same steps, whatever runs it: the lexical guard and the protocol
-checks (``guard.py``), admission (how many wait, how many one client holds), then the backend with the
-time budget. The budget starts when a worker takes the query: time spent waiting in line is not taken
-from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote SPARQL endpoint) would
-offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
+Every client query goes through the same steps, whatever runs it: the guard (``guard.py``; a query that could
+spell SERVICE is parsed too, in one thread off the event loop), admission (how many wait, how many one client
+holds), then the backend with the time budget. The budget starts when a worker takes the query: time spent
+waiting in line is not taken from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote
+SPARQL endpoint) would offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
 
 Fairness: a client is "slow" from the moment one of its queries has run ``slow_after`` (a quarter of the
 budget) until one of its queries is fast again. A free worker goes to the waiting query of a client that is
