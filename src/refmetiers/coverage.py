@@ -35,15 +35,15 @@ VOCABULARIES = {
 #: What every job type must reach (issue 6).
 REQUIRED_FOR_JOBS = ("ESCO occupations", "ISCO-08", "ROME 4.0 fiches", "PCS 2020", "PCS 2003")
 
-# Run by store.select (our prefixes; ?mappings, ?referentiel and ?reference bound to the graphs).
-RECORDS = """SELECT ?s ?p ?o ?j WHERE { GRAPH ?mappings {
+# Run by store.select (our prefixes).
+RECORDS = """SELECT ?s ?p ?o ?j WHERE { GRAPH <%(mappings)s> {
   ?r a sssom:Mapping ; owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
      sssom:mapping_justification ?j
   FILTER NOT EXISTS { ?r sssom:predicate_modifier "Not" } } }"""
 
-KINDS = """SELECT ?s ?type WHERE { GRAPH ?referentiel { ?s a ?type } VALUES ?type { %(types)s } }"""
+KINDS = """SELECT ?s ?type WHERE { GRAPH <%(referentiel)s> { ?s a ?type } VALUES ?type { %(types)s } }"""
 
-TARGETS = """SELECT ?o ?kind WHERE { GRAPH ?reference {
+TARGETS = """SELECT ?o ?kind WHERE { GRAPH <%(reference)s> {
   { ?o skos:inScheme ?kind } UNION { ?o a ?kind } } VALUES ?kind { %(kinds)s } }"""
 
 
@@ -79,20 +79,19 @@ class Coverage:
 
 def compute(store: ox.Store, base: str) -> Coverage:
     """The coverage of the build loaded in ``store`` (graph IRIs under ``base``)."""
-    graphs = {ox.Variable(name): ox.NamedNode(f"{base}graph/{name}")
-              for name in ("mappings", "referentiel", "reference")}
+    graphs = {name: f"{base}graph/{name}" for name in ("mappings", "referentiel", "reference")}
     kinds = {}
-    for row in select(store, KINDS % {"types": " ".join(f"<{t}>" for t in SUBJECT_KINDS)}, substitutions=graphs):
+    for row in select(store, KINDS % {**graphs, "types": " ".join(f"<{t}>" for t in SUBJECT_KINDS)}):
         kinds[row["s"].value] = SUBJECT_KINDS[row["type"].value]
     totals = Counter(kinds.values())
     target_vocabulary = {}
-    for row in select(store, TARGETS % {"kinds": " ".join(f"<{k}>" for k in VOCABULARIES)}, substitutions=graphs):
+    for row in select(store, TARGETS % {**graphs, "kinds": " ".join(f"<{k}>" for k in VOCABULARIES)}):
         target_vocabulary[row["o"].value] = VOCABULARIES[row["kind"].value]
     lines = {name: VocabularyCoverage(name) for name in VOCABULARIES.values()}
     linked = defaultdict(set)
     targets = defaultdict(set)
     unresolved = set()
-    for row in select(store, RECORDS, substitutions=graphs):
+    for row in select(store, RECORDS % graphs):
         subject, target = row["s"].value, row["o"].value
         vocabulary = target_vocabulary.get(target)
         if vocabulary is None:

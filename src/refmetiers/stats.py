@@ -8,10 +8,10 @@ import pyoxigraph as ox
 
 from .store import select
 
-# Run by store.select (our prefixes, ?graph bound to the graph `referentiel`).
+# Run by store.select (our prefixes).
 CONCEPTS_PER_SCHEME = """
 SELECT ?scheme (COUNT(DISTINCT ?concept) AS ?concepts) WHERE {
-  GRAPH ?graph { ?concept skos:inScheme ?scheme }
+  GRAPH <%(graph)s> { ?concept skos:inScheme ?scheme }
 } GROUP BY ?scheme ORDER BY ?scheme"""
 
 LINKS_PER_JOB = """
@@ -20,7 +20,7 @@ SELECT ?job ?label
   (COUNT(DISTINCT ?knowhow) AS ?know_how) (COUNT(DISTINCT ?knowledge) AS ?knowledge_items)
   (COUNT(DISTINCT ?nearby) AS ?nearby_jobs)
 WHERE {
-  GRAPH ?graph {
+  GRAPH <%(graph)s> {
     ?job a rm:JobType ; skos:prefLabel ?label . FILTER(lang(?label) = "fr")
     OPTIONAL { ?job rm:mainActivity ?main }
     OPTIONAL { ?job rm:secondaryActivity ?secondary }
@@ -32,7 +32,7 @@ WHERE {
 
 MOST_SHARED = """
 SELECT ?concept ?label (COUNT(DISTINCT ?job) AS ?jobs) WHERE {
-  GRAPH ?graph {
+  GRAPH <%(graph)s> {
     ?job a rm:JobType ;
          rm:mainActivity|rm:secondaryActivity|rm:requiredKnowHow|rm:requiredKnowledge|rm:variabilityFactor ?concept .
     ?concept skos:prefLabel ?label . FILTER(lang(?label) = "fr")
@@ -56,18 +56,18 @@ def _value(term) -> str:
 
 def compute(store: ox.Store, base: str, top: int = 10) -> Statistics:
     """Compute the statistics of the build loaded in ``store``."""
-    referentiel = {ox.Variable("graph"): ox.NamedNode(f"{base}graph/referentiel")}
+    referentiel = f"{base}graph/referentiel"
     graphs = {}
     for row in select(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"):
         graphs[_value(row["g"]).rsplit("/", 1)[-1]] = int(_value(row["n"]))
     schemes = {_value(r["scheme"]): int(_value(r["concepts"]))
-               for r in select(store, CONCEPTS_PER_SCHEME, substitutions=referentiel)}
+               for r in select(store, CONCEPTS_PER_SCHEME % {"graph": referentiel})}
     jobs: list[dict[str, object]] = []
-    for row in select(store, LINKS_PER_JOB, substitutions=referentiel):
+    for row in select(store, LINKS_PER_JOB % {"graph": referentiel}):
         jobs.append({key: (_value(term) if key in ("job", "label") else int(_value(term)))
                      for key, term in row.items()})
     shared = [(_value(r["concept"]), _value(r["label"]), int(_value(r["jobs"])))
-              for r in select(store, MOST_SHARED % {"limit": top}, substitutions=referentiel)]
+              for r in select(store, MOST_SHARED % {"graph": referentiel, "limit": top})]
     return Statistics(graphs, schemes, jobs, shared)
 
 

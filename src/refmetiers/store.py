@@ -44,7 +44,7 @@ def select(store: ox.Store, query: str, **options) -> list[dict[str, Any]]:
     """Run a SELECT over the union of the named graphs; rows as ``{variable: term}``.
 
     The query may use our prefixes (``namespaces.PREFIXES``) without declaring them; ``options`` as
-    ``Store.query`` takes them (``substitutions`` binds variables to terms instead of formatting them in).
+    ``Store.query`` takes them.
     """
     solutions = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES, **options)
     if not isinstance(solutions, ox.QuerySolutions):

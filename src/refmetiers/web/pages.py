@@ -25,8 +25,8 @@ TREE = """SELECT ?family ?sub ?job ?sheet WHERE {
 }"""
 
 DATASET = """SELECT ?title ?description WHERE {
-  ?dataset dcterms:title ?title ; dcterms:description ?description .
-  FILTER(lang(?title) = ?lang && lang(?description) = ?lang)
+  <%s> dcterms:title ?title ; dcterms:description ?description .
+  FILTER(lang(?title) = "%s" && lang(?description) = "%s")
 } LIMIT 1"""
 
 
@@ -78,9 +78,7 @@ def router(context) -> APIRouter:
 
     def home(request: Request) -> HTMLResponse:
         lang = choose_language(request)[0]
-        dataset_and_lang = {ox.Variable("dataset"): ox.NamedNode(context.base + "dataset"),
-                            ox.Variable("lang"): ox.Literal(lang)}
-        rows = select(context.store, DATASET, substitutions=dataset_and_lang)
+        rows = select(context.store, DATASET % (context.base + "dataset", lang, lang))
         dataset = {k: v.value for k, v in rows[0].items()} if rows else {}
         families = family_tree(context.store, context.base, lang)
         title = Tr(lang)("Familles, sous-familles et emplois-types", "Families, sub-families and job types")
