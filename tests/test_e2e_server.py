@@ -314,8 +314,8 @@ def test_many_syntax_errors_from_one_client_get_429(exposed):
 
 
 def _children(pid: int) -> list[int]:
-    """The query workers of server ``pid`` (its spawned multiprocessing children)."""
-    found = []
+    """The query workers of server ``pid``: the children of the multiprocessing forkserver it started."""
+    processes = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -324,10 +324,10 @@ def _children(pid: int) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
+        processes[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    servers = {child for child, (parent, cmdline) in processes.items()
+               if parent == pid and b"multiprocessing.forkserver" in cmdline}
+    return sorted(child for child, (parent, _) in processes.items() if parent in servers)
 
 
 # --- a rebuild under the running server ----------------------------------------------------------------

