@@ -408,6 +408,26 @@ def start_ours(dist: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
     return process, f"http://127.0.0.1:{port}/sparql", ready
 
 
+def start_ours_on_granian(dist: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
+    """The same app (``refmetiers.web.asgi:app``, settings from the environment) served by granian, an ASGI
+    server with a Rust HTTP core (PyPI ``granian``, in .[bench]): one granian worker process, HTTP/1.1 only, the
+    request head capped as in web/server.py."""
+    from refmetiers.web.server import MAX_REQUEST_HEAD
+
+    port = free_port()
+    env = {**os.environ, "REFMETIERS_QUERY_WORKERS": str(workers), "REFMETIERS_DIST": str(dist),
+           "REFMETIERS_ROOT": str(dist.parent / "no-sources")}
+    binary = Path(sys.executable).with_name("granian")
+    if not binary.exists():
+        raise SystemExit(f"{binary} not found: pip install -e '.[bench]' / {binary} introuvable")
+    process = subprocess.Popen([str(binary), "--interface", "asgi", "--http", "1", "--workers", "1", "--loop", "uvloop",
+                                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+                                "--http1-buffer-size", str(MAX_REQUEST_HEAD), "refmetiers.web.asgi:app"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    ready = wait_http(f"http://127.0.0.1:{port}/readyz", process, 300)
+    return process, f"http://127.0.0.1:{port}/sparql", ready
+
+
 PEER = """
 import sys, uvicorn, rdflib
 from rdflib_endpoint import SparqlEndpoint
@@ -476,7 +496,8 @@ def same_answers(store: ox.Store, dataset: Dataset, urls: dict[str, str]) -> dic
 # --------------------------------------------------------------------------------------------------------
 
 SYSTEMS = {"floor": "HTTP floor (our /healthz)", "inprocess": "pyoxigraph in-process",
-           "ours": "refmetiers serve (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
+           "ours": "refmetiers serve (HTTP)", "granian-floor": "HTTP floor, granian (/healthz)",
+           "granian": "refmetiers app on granian (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
            "oxigraph": "Oxigraph server (HTTP)"}
 
 
@@ -521,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if {"floor", "ours"} & set(args.systems):
                 servers["ours"] = start_ours(dataset.dist, args.workers)
+            if {"granian-floor", "granian"} & set(args.systems):
+                servers["granian"] = start_ours_on_granian(dataset.dist, args.workers)
             if "rdflib-endpoint" in args.systems:
                 servers["rdflib-endpoint"] = start_peer(dataset.dist)
             if "oxigraph" in args.systems:
@@ -538,7 +561,10 @@ def main(argv: list[str] | None = None) -> int:
                     if system == "inprocess":
                         cell = run_inprocess(store, dataset, concurrency, args.max_requests, args.max_seconds)
                     else:
-                        url, path_only = (urls["ours"], "/healthz") if system == "floor" else (urls[system], None)
+                        if system.endswith("floor"):
+                            url, path_only = urls["granian" if system == "granian-floor" else "ours"], "/healthz"
+                        else:
+                            url, path_only = urls[system], None
                         if args.client == "wrk":
                             cell = run_wrk(url, dataset, SYSTEMS[system], concurrency, args.max_seconds, path_only,
                                            args.uncached)
@@ -599,9 +625,16 @@ def render(cells: list[Cell], notes: list[str]) -> str:
                 lines.append(f"- {dataset}, concurrency {concurrency}: ours / rdflib-endpoint throughput = "
                              f"{a.throughput / b.throughput:.1f}×")
             o = by.get(("Oxigraph server (HTTP)", concurrency))
-            if a and o and o.throughput:
-                lines.append(f"- {dataset}, concurrency {concurrency}: ours / Oxigraph server throughput = "
-                             f"{a.throughput / o.throughput:.2f}×, p50 {a.pct(0.5):.2f} vs {o.pct(0.5):.2f} ms")
+            g = by.get(("refmetiers app on granian (HTTP)", concurrency))
+            for label, mine, floor in (("ours", a, by.get(("HTTP floor (our /healthz)", concurrency))),
+                                       ("ours on granian", g, by.get(("HTTP floor, granian (/healthz)", concurrency)))):
+                if mine and o and o.throughput:
+                    lines.append(f"- {dataset}, concurrency {concurrency}: {label} / Oxigraph server throughput = "
+                                 f"{mine.throughput / o.throughput:.2f}×, p50 {mine.pct(0.5):.2f} vs "
+                                 f"{o.pct(0.5):.2f} ms")
+                if mine and floor and floor.throughput:
+                    lines.append(f"- {dataset}, concurrency {concurrency}: {label} / its HTTP floor throughput = "
+                                 f"{mine.throughput / floor.throughput:.2f}×")
     lines.append("")
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines)
