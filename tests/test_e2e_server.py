@@ -351,6 +351,11 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
         old_version = httpx.get(url + "/readyz").json()["data_version"]
         old = httpx.get(url + "/sparql", params={"query": label}, headers={"Accept": "application/sparql-results+json"})
         assert old.json()["results"]["bindings"][0]["l"]["value"] == "Développeur"
+        # The answer is now kept in memory (query/cache.py): the rebuild must not let it outlive its build.
+        served = httpx.get(url + "/readyz").json()["queries_served"]
+        kept = httpx.get(url + "/sparql", params={"query": label},
+                         headers={"Accept": "application/sparql-results+json"})
+        assert kept.content == old.content and httpx.get(url + "/readyz").json()["queries_served"] == served
         failures: list = []
 
         def hammer():
@@ -381,7 +386,8 @@ def test_a_rebuild_is_served_without_a_failed_request(root, tmp_path_factory):
         assert httpx.get(url + "/readyz").json()["data_version"] != old_version
         answers = {httpx.get(url + "/sparql", params={"query": label}).json()["results"]["bindings"][0]["l"]["value"]
                    for _ in range(10)}
-        assert answers == {"Développeuse"}  # every worker serves the new build
+        assert answers == {"Développeuse"}  # every worker, and the cache, serve the new build
+        assert httpx.get(url + "/readyz").json()["result_cache"]["hits"] > 0  # the new build's answers are kept too
         assert '"Développeuse"@fr' in httpx.get(url + "/id/job/developpeur", params={"format": "ttl"}).text
         assert '"Développeuse"@fr' in httpx.get(url + "/dumps/refmetiers.nt").text
         again = httpx.get(url + "/sparql", params={"query": label}, headers={

@@ -61,6 +61,8 @@ class Settings:
     query_workers: int = 2
     read_timeout_s: float = 20.0  # a client must send each whole request within this time (slow clients)
     max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
+    # Bytes of answers kept in memory for repeated queries on the build being served (0: none; query/cache.py).
+    result_cache_bytes: int = 64 * 1024 * 1024
     # What can be computed again, kept between runs (the inference rules of an ontology); None: no cache.
     cache_dir: Path | None = field(default_factory=lambda: _user_cache())
     store_url: str | None = None  # an external SPARQL endpoint answering the client queries (serve --store)
@@ -103,6 +105,7 @@ _ENV = {
     "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
     "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
     "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
+    "REFMETIERS_RESULT_CACHE_BYTES": ("result_cache_bytes", int),
     "REFMETIERS_CACHE_DIR": ("cache_dir", Path),
     "REFMETIERS_STORE": ("store_url", str),
 }

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import ResultCache, cache_key
 from .errors import Overloaded, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, Unavailable
 from .execution import QueryRequest, QueryResult
 from .guard import check_query, decode_codepoints
@@ -74,8 +75,11 @@ class QueryService:
     """Guards, fair scheduling and the worker pool. ``await start()``, ``await run(request)``, ``close()``."""
 
     def __init__(self, dist: Path, limits: Limits, *, start_timeout_s: float = 120.0,
-                 max_errors_per_minute: int = 100, backend=None):
+                 max_errors_per_minute: int = 100, backend=None, result_cache_bytes: int = 0):
         self.limits = limits
+        # Answers of the build the workers serve (cache.py). Not for another backend: a remote store's data
+        # changes without our build changing, so nothing would tell its answers are stale.
+        self.results = ResultCache(result_cache_bytes) if result_cache_bytes > 0 and backend is None else None
         # The backend runs what passed the guards: the worker pool, or ``remote.RemotePool`` (serve --store).
         self.pool = backend if backend is not None else WorkerPool(dist, limits, start_timeout_s=start_timeout_s)
         self.pool.on_worker = self._offer
@@ -111,6 +115,8 @@ class QueryService:
         old, self._idle = self._idle, []
         for worker in old:
             self.pool.retire(worker)
+        if self.results is not None:  # in the same step as the workers: no answer of the old build after this
+            self.results = ResultCache(self.results.max_bytes, self.results.max_entry_bytes)
         for worker in new:
             self._offer(worker)
 
@@ -288,6 +294,12 @@ class QueryService:
         """
         client = request.client
         self.check_error_allowance(client)
+        results = self.results  # this build's: a query begun before a reload keeps its answer out of the next one's
+        key = cache_key(request) if results is not None else None
+        if results is not None and key is not None:
+            kept = results.get(key)
+            if kept is not None:  # its text passed the guard when it was first answered
+                return kept
         try:
             if could_name_service(request.text, decode_codepoints(request.text)):
                 loop = asyncio.get_running_loop()
@@ -305,6 +317,8 @@ class QueryService:
         try:
             result = await self.pool.execute(run.worker, replace(request, union_default=union), budget)
             seconds = time.monotonic() - started
+            if results is not None and key is not None:
+                results.put(key, result)
             return result
         except QueryTimeout:
             seconds = budget

@@ -103,7 +103,8 @@ def router(context) -> APIRouter:
                 "workers_network_isolated": service.stats.network_isolated if service else None,
                 "queries_served": service.stats.served if service else 0,
                 "worker_restarts": service.stats.replaced if service else 0,
-                "worker_start_failures": service.stats.spawn_failures if service else 0}
+                "worker_start_failures": service.stats.spawn_failures if service else 0,
+                "result_cache": service.results.describe() if service and service.results else None}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
     add_route(api, "/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)
