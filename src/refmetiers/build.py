@@ -123,7 +123,8 @@ def _required_shapes(settings: Settings) -> Graph:
     shapes = load_shapes(settings.shapes_dir)
     if len(shapes) == 0:
         raise ConfigError(f"{settings.shapes_dir}: no SHACL shapes; point --root (or REFMETIERS_ROOT) "
-                          "at a refmetiers checkout")
+                          "at a refmetiers checkout / aucune forme SHACL : faites pointer --root (ou REFMETIERS_ROOT) "
+                          "vers une copie de refmetiers")
     return shapes
 
 
@@ -166,7 +167,8 @@ def published_job_types(settings: Settings) -> Graph | None:
             dump = settings.releases_dir / released / releases.QUADS_DUMP
             store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError, EOFError, gzip.BadGzipFile) as exc:
-        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "
+                          "impossible de lire le graphe publié : lancez `refmetiers build`") from None
     jobs = Graph()
     query = (f"SELECT DISTINCT ?job ?label WHERE {{ ?job a <{RM.JobType}> "
              f"OPTIONAL {{ ?job <{SKOS.prefLabel}> ?label }} }}")
@@ -288,7 +290,8 @@ class _Context:
         try:
             self.store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as exc:
-            raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+            raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "
+                          "impossible de lire le graphe publié : lancez `refmetiers build`") from None
         for name in GRAPH_NAMES:
             graph = ox.NamedNode(str(graph_iri(name, base)))
             if name == "inferred":

@@ -39,13 +39,14 @@ from .namespaces import (
     DCAT,
     GRAPH_NAMES,
     ID,
+    KIND_PREFIXES,
     PREFIXES,
     RM,
     SPDX,
     SSSOM,
     bind_prefixes,
     graph_iri,
-    turtle_prefixes,
+    writer_prefixes,
 )
 from .releases import ReleaseInfo
 
@@ -341,8 +342,15 @@ def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: d
 
 
 def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
-    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes."""
-    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
+    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes.
+
+    ``prefixes`` (with :data:`KIND_PREFIXES`) are the candidates of the one policy (namespaces.writer_prefixes).
+    """
+    candidates = {**KIND_PREFIXES, **prefixes}
+    iris = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    iris.update(str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype)
+    used = writer_prefixes(formats.TURTLE, iris, candidates, used_only=False)
+    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, used or {})
 
 
 def _iris(lines: NTriplesLines, names: tuple[str, ...], graph_names: list[URIRef]) -> set[str]:
@@ -358,16 +366,17 @@ def serialise(spec: DumpSpec, fmt: formats.Format, lines: NTriplesLines, context
     if fmt is formats.NQUADS:
         return lines.quads(spec.graphs)
     if fmt in (formats.TRIG, formats.TURTLE):
-        # Prefixes only where no local name needs an escape (namespaces.turtle_prefixes, the one policy).
+        # Prefixes only where no local name needs an escape (namespaces.writer_prefixes, the one policy).
         names = [graph_iri(name, lines.base) for name in spec.graphs] if fmt is formats.TRIG else []
-        prefixes = turtle_prefixes(_iris(lines, spec.graphs, names))
+        prefixes = writer_prefixes(fmt, _iris(lines, spec.graphs, names), used_only=False) or {}
         if fmt is formats.TRIG:
             return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes)
         return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
     if fmt is formats.NTRIPLES:
         return lines.merged(spec.graphs)
     if fmt is formats.RDFXML:  # prefixes name the elements (predicates, classes) only
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, PREFIXES)
+        prefixes = writer_prefixes(fmt, (), used_only=False) or {}
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, prefixes)
     if fmt is formats.JSONLD:
         return _jsonld(lines.merged(spec.graphs), context)
     raise BuildError(f"no writer for {fmt.name}")

@@ -162,12 +162,13 @@ def read_quads(path: Path, base: str) -> dict[str, Graph]:
         raw = path.read_bytes()
         text = gzip.decompress(raw) if path.name.endswith(".gz") else raw
     except (OSError, gzip.BadGzipFile, EOFError) as exc:
-        raise ConfigError(f"{path}: cannot read the release dump: {exc}") from None
+        raise ConfigError(f"{path}: cannot read the release dump: {exc} / impossible de lire l'export de la version") \
+            from None
     dataset = Dataset()
     try:
         dataset.parse(data=text.decode("utf-8"), format="nquads")
     except Exception as exc:  # rdflib's parsers raise plain exceptions
-        raise ConfigError(f"{path}: not N-Quads: {exc}") from None
+        raise ConfigError(f"{path}: not N-Quads: {exc} / ce n'est pas du N-Quads") from None
     graphs = {}
     for name in GRAPH_NAMES:
         graph = Graph()

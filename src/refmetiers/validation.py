@@ -245,7 +245,7 @@ def validate(data: Graph, shapes: Graph, focus: set[URIRef] | None = None,
     _, results_graph, text = pyshacl.validate(data, shacl_graph=runnable, inference="none", advanced=True,
                                               allow_warnings=True, abort_on_first=False, inplace=True)
     if not isinstance(results_graph, Graph):  # pyshacl reports a malformed shape instead of validating
-        raise ConfigError(f"the shapes cannot be used: {text}")
+        raise ConfigError(f"the shapes cannot be used: {text} / les formes sont inutilisables")
     bind_prefixes(results_graph)
     results_graph.bind("rmsh", str(RMSH))
     results = _results(results_graph, shapes, data)

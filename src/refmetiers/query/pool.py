@@ -36,7 +36,7 @@ from .. import formats
 from .errors import BY_NAME, EngineFailure, QueryError, QueryTooExpensive, Unavailable
 from .execution import QueryRequest, QueryResult
 from .limits import Limits
-from .worker import READY_ISOLATED, worker_main
+from .worker import OK, OUT_OF_MEMORY, READY_ISOLATED, worker_main
 
 log = logging.getLogger(__name__)
 
@@ -447,13 +447,13 @@ class WorkerPool:
             raise QueryTimeout(f"the query ran past its time budget ({budget:g} s) and was stopped",
                                f"la requête a dépassé son temps imparti ({budget:g} s) et a été arrêtée")
         self.stats.served += 1
-        if reply[0] == "ok":
+        if reply[0] == OK:
             _, kind, fmt_name, body, count, seconds = reply
             fmt = formats.by_name(fmt_name, formats.RESULT_FORMATS if kind != "graph" else formats.GRAPH_FORMATS)
             assert fmt is not None
             return QueryResult(kind, fmt, body, count, seconds)
         _, name, message, message_fr, line, column = reply
-        if name == "memory":
+        if name == OUT_OF_MEMORY:
             self.replace(worker)  # a MemoryError may leave the worker's heap in a poor state
             raise QueryTooExpensive("the query was stopped: it needed more memory than a worker may use",
                                     "la requête a été arrêtée : elle demandait plus de mémoire qu'un processus "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from typing import Final
 
 from .errors import QueryError
 from .execution import QueryRequest, execute
@@ -12,6 +13,12 @@ from .limits import Limits
 
 READY_ISOLATED = b"ready:isolated"
 READY_NETWORKED = b"ready:networked"
+# The first field of a reply, and the names of the failures that are not a QueryError class (errors.BY_NAME):
+# both ends of the pipe read them from here.
+OK: Final = "ok"
+ERROR: Final = "error"
+OUT_OF_MEMORY: Final = "memory"
+INTERNAL: Final = "internal"
 
 
 def isolate_network() -> bool:
@@ -64,11 +71,11 @@ def worker_main(conn, quads_path: str, limits: Limits, stderr_path: str | None =
         reply: tuple
         try:
             result = execute(store, request, limits)
-            reply = ("ok", result.kind, result.format.name, result.body, result.count, result.seconds)
+            reply = (OK, result.kind, result.format.name, result.body, result.count, result.seconds)
         except QueryError as exc:
-            reply = ("error", type(exc).__name__, exc.message, exc.message_fr, exc.line, exc.column)
+            reply = (ERROR, type(exc).__name__, exc.message, exc.message_fr, exc.line, exc.column)
         except MemoryError:
-            reply = ("error", "memory", "", "", None, None)
+            reply = (ERROR, OUT_OF_MEMORY, "", "", None, None)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
-            reply = ("error", "internal", f"{type(exc).__name__}: {exc}", "", None, None)
+            reply = (ERROR, INTERNAL, f"{type(exc).__name__}: {exc}", "", None, None)
         conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))

@@ -133,7 +133,8 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
 
             backend = RemotePool(settings.store_url, context.limits, settings.base_iri)
         context.service = qs.QueryService(settings.dist, context.limits,
-                                          max_errors_per_minute=settings.max_client_errors, backend=backend)
+                                          max_errors_per_minute=settings.max_client_errors, backend=backend,
+                                          result_cache_bytes=settings.result_cache_bytes)
         loop = asyncio.get_running_loop()
         # The workers are forked from the forkserver's store while this process loads its own, reads the
         # build's version and lists (and hashes) its dumps, each in a thread.
