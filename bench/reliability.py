@@ -149,16 +149,18 @@ class Load:
 
 
 def workers_of(pid: int) -> list[int]:
-    found = []
+    """The query workers of server ``pid``: the children of the multiprocessing forkserver it started."""
+    processes = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
+                processes[int(entry.name)] = (parent, (entry / "cmdline").read_bytes())
             except (OSError, ValueError):
                 continue
-    return found
+    forkservers = {child for child, (parent, cmdline) in processes.items()
+                   if parent == pid and b"forkserver" in cmdline}
+    return sorted(child for child, (parent, _) in processes.items() if parent in forkservers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
 from fixtures.web.bad_inputs import BAD_INPUTS, SLOW, send
 from fixtures.web.service_spellings import ENGINE_SPELLINGS, SPEC_SPELLINGS, Listener
-from fixtures.web.support import BASE, Server
+from fixtures.web.support import BASE, Server, worker_pids
 
 RM = BASE + "def#"
 ALIVE = f"ASK {{ ?j a <{RM}JobType> }}"
@@ -292,7 +292,7 @@ def test_slow_and_huge_headers_do_not_stall_others(exposed):
 
 def test_a_killed_idle_worker_is_replaced_before_anyone_asks(exposed):
     before = httpx.get(exposed.url + "/readyz").json()
-    workers = _children(exposed.process.pid)
+    workers = worker_pids(exposed.process.pid)
     assert len(workers) == before["workers_ready"] == 2
     os.kill(workers[0], signal.SIGKILL)
     deadline = time.monotonic() + 60
@@ -311,23 +311,6 @@ def test_many_syntax_errors_from_one_client_get_429(exposed):
     assert statuses[-1] == 429
     response = httpx.get(exposed.url + "/sparql", params={"query": ALIVE})
     assert response.status_code == 429 and "minute" in response.text
-
-
-def _children(pid: int) -> list[int]:
-    """The query workers of server ``pid``: the children of the multiprocessing forkserver it started."""
-    processes = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        processes[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
-    servers = {child for child, (parent, cmdline) in processes.items()
-               if parent == pid and b"multiprocessing.forkserver" in cmdline}
-    return sorted(child for child, (parent, _) in processes.items() if parent in servers)
 
 
 # --- a rebuild under the running server ----------------------------------------------------------------
