@@ -61,7 +61,7 @@ def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sou
     # The ontology's version IRI and the change sets of past releases come from the release model.
     release = read_info(sources.graphs["metadata"], settings.base_iri, required=False)
     sources.graphs["ontology"] += ontology_version_triples(release, settings.base_iri)
-    sources.graphs["changes"] = change_graph(settings.releases_dir, settings.base_iri)
+    sources.graphs["changes"] += change_graph(settings.releases_dir, settings.base_iri)
     seconds["parse"] = time.perf_counter() - start
     start = time.perf_counter()
     lines = NTriplesLines(sources.graphs, settings.base_iri)

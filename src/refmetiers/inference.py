@@ -24,8 +24,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from .graphs import ENTAILMENT_SOURCES
-from .namespaces import bind_prefixes
+from .graphs import ENTAILMENT_SOURCES, named_graph
 from .sources import from_oxigraph
 
 # Super-properties and super-classes we do not materialise: true, but useless to a reader and
@@ -137,12 +136,12 @@ def derive(ntriples: bytes, rules: Rules, max_rounds: int = 50) -> list[ox.Tripl
     return list(new)  # type: ignore[arg-type]
 
 
-def apply_rules(data: Graph | bytes, rules: Rules, max_rounds: int = 50) -> Graph:
+def apply_rules(data: Graph | bytes, rules: Rules, max_rounds: int = 50, into: Graph | None = None) -> Graph:
     """Run ``rules`` over ``data`` (a graph, or its N-Triples) to a fixpoint; return only the new triples
-    (the small difference is all that comes back to rdflib)."""
+    (the small difference is all that comes back to rdflib), in ``into`` when given."""
     text = data if isinstance(data, bytes) else data.serialize(format="nt", encoding="utf-8")
     new = derive(text, rules, max_rounds)
-    inferred = Graph()
+    inferred = Graph() if into is None else into
     # straight from pyoxigraph's terms: no N-Triples text to write and parse back
     blank: dict = {}
     inferred.addN((from_oxigraph(t.subject, blank), from_oxigraph(t.predicate, blank),
@@ -203,6 +202,7 @@ def with_entailments(graphs: dict[str, Graph], cache_dir: Path | None = None,
     # than the rules (the store merges them on loading).
     if source is None:
         source = b"".join(graphs[name].serialize(format="nt", encoding="utf-8") for name in ENTAILMENT_SOURCES)
-    inferred = apply_rules(source, rules_for(graphs["ontology"], cache_dir))
-    bind_prefixes(inferred)
+    # in the store of the asserted graphs, when they share one (graphs.named_graph)
+    inferred = apply_rules(source, rules_for(graphs["ontology"], cache_dir),
+                           into=named_graph("inferred", graphs["ontology"]))
     return {**graphs, "inferred": inferred}
