@@ -210,17 +210,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if freshness.failure is not None:
         _print_error("warning", f"the build failed ({freshness.failure}); "
                      f"serving the previous build in {settings.dist}")
-    from .store import QUADS_FILE
+    from .store import QUADS_FILE, start_loading
 
-    if not settings.store_url and (settings.dist / QUADS_FILE).is_file():
-        # The query workers' store loads in the forkserver while this process imports the web stack.
-        from .query.pool import start_forkserver
+    loading = None
+    if (settings.dist / QUADS_FILE).is_file():
+        # The query workers' store loads in the forkserver, and this process's in a thread, while this process
+        # imports the web stack.
+        if not settings.store_url:
+            from .query.pool import start_forkserver
 
-        start_forkserver(str(settings.dist / QUADS_FILE))
+            start_forkserver(str(settings.dist / QUADS_FILE))
+        loading = start_loading(settings.dist)
     from .web import create_app
     from .web.server import run
 
-    app = create_app(settings)
+    app = create_app(settings, loading=loading)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         _print_error("warning", f"--host {settings.host}: the endpoint, pages and dumps are open to every machine "

@@ -6,6 +6,8 @@ index and its ranking)."""
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,33 @@ def load_store(dist: Path) -> ox.Store:
     # from strictly parsed, validated sources; it loads twice as fast (the query workers do the same).
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
     return store
+
+
+def dump_identity(dist: Path) -> tuple[int, int] | None:
+    """What changes when a build is swapped in: the quads file's inode and modification time."""
+    try:
+        stat = (Path(dist) / QUADS_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+@dataclass(frozen=True)
+class StoreLoading:
+    """The store of a build being loaded in a thread, and the identity of the dump it was started on."""
+
+    identity: tuple[int, int] | None
+    future: Future[ox.Store]
+
+
+def start_loading(dist: Path) -> StoreLoading:
+    """Load the store of ``dist`` in a thread (pyoxigraph parses without the GIL): ``serve`` starts it before it
+    imports the web stack, which the load then runs beside."""
+    identity = dump_identity(dist)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refmetiers-store")
+    future = executor.submit(load_store, dist)
+    executor.shutdown(wait=False)
+    return StoreLoading(identity, future)
 
 
 def solutions(store: ox.Store, query: str, **options) -> ox.QuerySolutions:

@@ -26,7 +26,7 @@ from .. import query as qs
 from ..config import Settings
 from ..labelsearch import LabelIndex, label_index
 from ..releases import data_version
-from ..store import load_store
+from ..store import StoreLoading, start_loading
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,15 @@ def _templates() -> Environment:
     return env
 
 
-def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAPI:
+def create_app(settings: Settings, *, limits: qs.Limits | None = None,
+               loading: StoreLoading | None = None) -> FastAPI:
     """The FastAPI application serving ``settings.dist``.
 
     Args:
         settings: where dist/ and queries/ are, the base IRI, the query limits.
         limits: overrides the limits derived from ``settings`` (tests, benchmarks).
+        loading: the store of ``settings.dist``, already being loaded (``store.start_loading``); used if the
+            build has not changed since.
     """
     from . import compare, dumps, errors, pages, releases, resources, search, sparql
     from .dumps import close_files
@@ -138,8 +141,12 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
         loop = asyncio.get_running_loop()
         # The workers are forked from the forkserver's store while this process loads its own, reads the
         # build's version and lists (and hashes) its dumps, each in a thread.
+        if loading is not None and context.build_identity is not None and loading.identity == context.build_identity:
+            store = asyncio.wrap_future(loading.future)
+        else:  # none started, or a build was swapped in since: load the one now in dist/
+            store = asyncio.wrap_future(start_loading(settings.dist).future)
         context.store, _, context.version, context.dumps = await asyncio.gather(
-            loop.run_in_executor(None, load_store, settings.dist), context.service.start(),
+            store, context.service.start(),
             loop.run_in_executor(None, data_version, settings.dist, settings.releases_dir),
             loop.run_in_executor(None, scan_dumps, settings.dist))
         context.cookbook = load_cookbook(settings.root / "queries")

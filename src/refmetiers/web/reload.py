@@ -16,7 +16,7 @@ import signal
 from pathlib import Path
 
 from ..releases import data_version
-from ..store import QUADS_FILE, load_store
+from ..store import dump_identity, load_store
 from .dumps import close_files, scan
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,7 @@ OLD_FILES_GRACE_S = 120.0  # descriptors of the previous build's dumps stay open
 
 def build_identity(dist: Path) -> tuple[int, int] | None:
     """What changes when a build is swapped in: the quads file's inode and modification time."""
-    try:
-        stat = (Path(dist) / QUADS_FILE).stat()
-    except OSError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns
+    return dump_identity(dist)
 
 
 async def reload(context) -> bool:
