@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import doctest
+import html
 import io
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
 
 from conftest import REPO
+from test_transcription import SCAN, sheet_wordings_from_scan
 from refmetiers import namespaces
 from refmetiers.build import BuildResult, build
 from refmetiers.config import load_settings
@@ -202,3 +204,31 @@ def test_readme_counts_the_crosswalk_links(published):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| `refmetiers-crosswalk.csv`"))
     assert row.rstrip(" |").endswith(f"| {len(crosswalk(published))} links")
+
+
+# --- each job page shows its sheet's own wording of a shared item (issue 12 item 7) -------------------------
+
+@pytest.mark.skipif(not SCAN.exists(), reason="the scanned source lies outside the repository")
+def test_each_job_page_shows_its_sheets_own_wording(published):
+    """The wordings are read off the scan (../shared/seed), not off the data: a wording node missing, or
+    a page showing the shared concept's label only, fails."""
+    data = Graph()
+    for path in sorted((REPO / "data" / "jobs").glob("*.ttl")) + sorted((REPO / "data" / "schemes").glob("*.ttl")):
+        data.parse(path, format="turtle")
+    expected = sheet_wordings_from_scan(data)
+    assert sum(len(w) for w in expected.values()) >= 20
+    with TestClient(create_app(load_settings(environ={}, root=REPO, dist_dir=dist_of(published)))) as client:
+        for slug, wordings in sorted(expected.items()):
+            for lang in ("fr", "en"):
+                page = html.unescape(client.get(f"/id/job/{slug}", params={"lang": lang},
+                                                headers={"Accept": "text/html"}).text)
+                quote = '<q class="wording">' if lang == "fr" else '<q class="wording" lang="fr">'
+                for concept, wording in wordings.items():
+                    assert f"{quote}{wording}</q>" in page, (slug, lang, wording)
+                    assert f'href="/id/{concept.split("/id/", 1)[1]}"' in page
+    # an item whose sheet wording is the concept's preferred label shows that label, with no wording note
+    with TestClient(create_app(load_settings(environ={}, root=REPO, dist_dir=dist_of(published)))) as client:
+        page = html.unescape(client.get("/id/job/technicien-de-maintenance", params={"lang": "fr"},
+                                        headers={"Accept": "text/html"}).text)
+    assert "Installer et configurer les postes de travail d'un parc informatique</a>" in page
+    assert page.count('<q class="wording">') == len(expected["technicien-de-maintenance"])

@@ -58,7 +58,8 @@ SECTIONS = [
 HEADER = {SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition", RDF_TYPE, RM + "family", RM + "subFamily",
           SKOS + "editorialNote", DCTERMS + "source", RM + "sourcePage", RM + "printedPage", RM + "hasSheet",
           OWL + "deprecated",
-          DCTERMS + "isReplacedBy", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "notation"} | set(MATCHES)
+          DCTERMS + "isReplacedBy", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "notation",
+          RM + "sheetWording"} | set(MATCHES)
 
 # How each mapping target is named, by the start of its IRI (after our base for ours).
 TARGETS = [
@@ -112,6 +113,14 @@ class View:
                     triple.object)
         self.shown: set[str] = {self.iri}
         self.shown_predicates: set[str] = set()
+        # The sheet's own wording of a shared item (rm:SheetWording parts): concept IRI → the sheet's text.
+        self.wordings: dict[str, str] = {}
+        for node in self.asserted.get(RM + "sheetWording", []):
+            props = self.parts.get(node.value, {}) if isinstance(node, ox.NamedNode) else {}
+            concepts = [o.value for o in props.get(RM + "wordingOf", []) if isinstance(o, ox.NamedNode)]
+            texts = [o.value for o in props.get(RM + "wording", []) if isinstance(o, ox.Literal)]
+            if concepts and texts:
+                self.wordings[concepts[0]] = texts[0]
 
     # ---- names -------------------------------------------------------------------------------------------
     def name(self, iri: str) -> tuple[str, str]:
@@ -198,7 +207,10 @@ class View:
             note = ""
             if RM + "eqfLevel" in facts:
                 note = self.tr("niveau CEC ", "EQF level ") + ", ".join(value_of(t) for t in facts[RM + "eqfLevel"])
-            return {"link": self.link(node, note)}
+            shown = {"link": self.link(node, note)}
+            if node.value in self.wordings:
+                shown["wording"] = self.wordings[node.value]
+            return shown
         if isinstance(node, ox.Literal):
             if node.datatype and node.datatype.value.endswith("#boolean"):
                 return {"text": self.tr("oui", "yes") if node.value in ("true", "1") else self.tr("non", "no"),
