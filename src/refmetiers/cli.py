@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings, load_settings
+from .config import Settings, find_root, load_settings
 from .errors import ConfigError, RefmetiersError, ReleaseRefused, SourceError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -25,10 +26,24 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(root=getattr(args, "root", None), dist_dir=getattr(args, "dist", None))
 
 
+def _project_settings(args: argparse.Namespace, writes: str) -> Settings:
+    """The settings of a command that writes into the project (``writes`` says what): it runs in a checkout of
+    the reference, or names one with --root, never in the copy the installed package carries."""
+    settings = _settings(args)
+    named = getattr(args, "root", None) is not None or "REFMETIERS_ROOT" in os.environ
+    if not named and find_root(Path.cwd()) is None:  # the root fell back to the package's own copy
+        raise ConfigError(
+            f"{Path.cwd()}: no refmetiers project here or above (a folder with data/ and ontology/), and this command "
+            f"writes {writes}: run it in your checkout of the reference, or pass --root / aucun projet refmetiers "
+            f"ici ni au-dessus (un dossier avec data/ et ontology/), et cette commande écrit {writes} : lancez-la "
+            "dans votre copie du référentiel, ou passez --root")
+    return settings
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    settings = _settings(args)
+    settings = _settings(args) if args.dist else _project_settings(args, "dist/")
     _print_built(settings, build(settings))
     return EXIT_OK
 
@@ -106,7 +121,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import new_concept, new_job
 
-    settings = _settings(args)
+    settings = _project_settings(args, "data/")
     if args.what == "job":
         made = new_job(settings, args.title, family=args.family, subfamily=args.subfamily, sheet=args.sheet)
     else:
@@ -125,7 +140,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_fmt(args: argparse.Namespace) -> int:
     from .formatting import format_files
 
-    settings = _settings(args)
+    settings = _settings(args) if args.files or args.check else _project_settings(args, "data/")
     outcome = format_files(settings, args.files or None, check=args.check)
     for path in outcome.changed:
         print(f"{'would reformat' if args.check else 'reformatted'} {path}")
@@ -139,7 +154,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     from .releasing import cut
 
-    settings = _settings(args)
+    settings = _project_settings(args, "releases/")
     try:
         today = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:

@@ -71,10 +71,11 @@ HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",), c
 # Plain JSON (listings, search answers): not SPARQL results, so not advertised as such. After RESULTS_JSON in
 # FORMATS, so that ``json`` and ``application/json`` keep meaning SPARQL results where both are offered.
 JSON = Format("json", "application/json", "json", "data")
+MARKDOWN = Format("md", "text/markdown", "md", "data", charset="utf-8")  # a release's readable diff (RFC 7763)
 
 FORMATS: tuple[Format, ...] = (
     TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS,
-    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML, JSON,
+    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML, JSON, MARKDOWN,
 )
 GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
 RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
@@ -107,10 +108,18 @@ def by_media_type(media_type: str, among: Sequence[Format] = FORMATS) -> Format 
 
 
 def by_extension(filename: str) -> Format | None:
-    """The format of a file name (``refmetiers.ttl`` → Turtle); ``None`` if unknown."""
+    """The format of a file name, by its extension only (a format's short name is not an extension: the results
+    format named "json" is written .srj); ``None`` if unknown.
+
+    >>> by_extension("refmetiers.ttl") is TURTLE
+    True
+    >>> by_extension("changes.json") is JSON
+    True
+    """
     if "." not in filename:
         return None
-    return by_name(filename.rsplit(".", 1)[1])
+    key = filename.rsplit(".", 1)[1].lower()
+    return next((fmt for fmt in FORMATS if fmt.extension == key), None)
 
 
 @dataclass(frozen=True)

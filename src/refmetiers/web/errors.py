@@ -110,10 +110,20 @@ async def handle_language_error(request: Request, exc: LanguageError) -> Respons
 
 
 async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+    """Starlette's own errors (no route, wrong method) in our words and shape, as the routes' errors are."""
     headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 404:
+        return error_response(request, 404, f"nothing is published at {request.url.path}; see / for what is",
+                              "NotFound", headers,
+                              {"message_fr": f"rien n'est publié à l'adresse {request.url.path} ; voir / pour ce qui "
+                                             "l'est"})
     if exc.status_code == 405:
         # Each method is its own route (one OpenAPI operation each): Starlette's Allow names only the first.
-        headers["Allow"] = ", ".join(allowed_methods(request.url.path))
+        allowed = ", ".join(allowed_methods(request.url.path))
+        headers["Allow"] = allowed
+        return error_response(request, 405, f"{request.url.path} takes {allowed}, not {request.method}",
+                              "MethodNotAllowed", headers,
+                              {"message_fr": f"{request.url.path} accepte {allowed}, pas {request.method}"})
     return error_response(request, exc.status_code, str(exc.detail), "HTTPException", headers)
 
 

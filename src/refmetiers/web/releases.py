@@ -25,10 +25,11 @@ from ..namespaces import PREFIXES, graph_iri
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
 from .html import render as render_page
+from .resources import OFFERED
 
 LISTING = (formats.HTML, formats.JSON)
 RDF_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
-PAGE_OFFER = (formats.HTML, *RDF_OFFER)
+PAGE_OFFER = OFFERED  # a version IRI negotiates as its unversioned IRI does (/def, /dataset): Turtle by default
 CHANGES_OFFER = (formats.HTML, formats.JSON, *RDF_OFFER)
 IMMUTABLE = "public, max-age=86400"
 _RDF_PREFIXES = {**PREFIXES, "kgcl": "http://w3id.org/kgcl/", "prov": "http://www.w3.org/ns/prov#"}
