@@ -15,6 +15,8 @@ the reference as built in dist/, and a synthetic graph of ESCO's size and shape 
     .venv/bin/python bench/endpoint.py --quick       # fewer requests, for a smoke run
     make bench-tools && .venv/bin/python bench/endpoint.py --client wrk --datasets reference \
         --systems floor ours oxigraph --concurrency 1 8 --max-seconds 10   # the Oxigraph server, wrk as client
+    ... --mix cookbook     # the queries of queries/*.rq instead of the mix sampled from the data
+    ... --uncached         # every request's query made unique by a numbered comment: no answer from a cache
 
 The client is this process: threads with one persistent connection each (stdlib http.client); it shares
 the machine's cores with the servers, the same way for both. "HTTP floor" is GET /healthz on our server
@@ -24,6 +26,10 @@ With ``--client wrk`` the HTTP cells are driven by wrk (C, from Debian; ``make b
 instead: ``concurrency`` keep-alive connections over one or two wrk threads, for ``--max-seconds`` each (no
 request cap), the query mix cycled by a generated Lua script, so that the client does not cap the figures.
 wrk gives the throughput and latency percentiles but no per-kind split.
+
+The mix is cycled, so that from its second round on our endpoint answers it from its result cache (as it would
+a reader re-running a cookbook query, or an integrator's client polling); ``--uncached`` measures the path
+through the query workers (and the Oxigraph server on the same unique texts).
 """
 
 from __future__ import annotations
@@ -164,6 +170,21 @@ def query_mix(store: ox.Store, dataset: Dataset, per_kind: int = 8, seed: int = 
         ]
 
 
+def cookbook_mix(store: ox.Store, dataset: Dataset, folder: Path = REPO / "queries") -> None:
+    """The queries of the cookbook (queries/*.rq) as they are: what the query page offers, asked again and again by
+    its readers. SELECT and ASK are asked as SPARQL JSON, CONSTRUCT and DESCRIBE as Turtle."""
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        result = store.query(text, use_default_graph_as_union=True)
+        graph = not isinstance(result, (ox.QuerySolutions, ox.QueryBoolean))
+        dataset.queries.append((path.stem, text, "text/turtle" if graph else JSON_RESULTS))
+
+
+def uncached(text: str, number: int) -> str:
+    """``text`` made unique by a trailing comment: the same query, never answered from a cache."""
+    return f"{text}\n# {number}"
+
+
 # --------------------------------------------------------------------------------------------------------
 # Runners
 # --------------------------------------------------------------------------------------------------------
@@ -227,11 +248,30 @@ def run_inprocess(store: ox.Store, dataset: Dataset, concurrency: int, max_reque
 
 
 def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requests: int,
-             max_seconds: float, path_only: str | None = None) -> Cell:
-    """``concurrency`` client threads, each with one persistent HTTP/1.1 connection (stdlib http.client:
-    the lightest client at hand, so that the figures measure the server more than the client)."""
+             max_seconds: float, path_only: str | None = None, unique: bool = False) -> Cell:
+    """The dataset's query mix as GET /sparql?query=… (or ``path_only``, the HTTP floor) through
+    :func:`timed_gets`. ``unique``: each request's query made unique (``uncached``)."""
+    path = urllib.parse.urlsplit(url).path
+    queries = dataset.queries
+
+    def item(i: int) -> tuple[str, str, str]:
+        kind, text, accept = queries[i % len(queries)]
+        if path_only:
+            return "floor", path_only, accept
+        return kind, path + "?" + urllib.parse.urlencode({"query": uncached(text, i) if unique else text}), accept
+
+    return timed_gets(url, item, dataset.name, system, concurrency, max_requests, max_seconds)
+
+
+def timed_gets(url: str, items, dataset: str, system: str, concurrency: int,
+               max_requests: int, max_seconds: float) -> Cell:
+    """GET each (kind, target, Accept) of ``items`` (a list, or a function of the request's number) in turn,
+    timed, until ``max_requests`` or ``max_seconds``: ``concurrency`` client threads, each with one persistent
+    HTTP/1.1 connection (stdlib http.client: the lightest client at hand, so that the figures measure the server
+    more than the client)."""
+    item_at = items if callable(items) else (lambda i: items[i % len(items)])
     parsed = urllib.parse.urlsplit(url)
-    cell = Cell(dataset.name, system, concurrency, [], 0.0)
+    cell = Cell(dataset, system, concurrency, [], 0.0)
     counter = iter(range(max_requests))
     lock = threading.Lock()
     start = time.perf_counter()
@@ -242,8 +282,7 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
         for i in counter:
             if time.perf_counter() > deadline:
                 break
-            kind, text, accept = dataset.queries[i % len(dataset.queries)]
-            target = path_only or parsed.path + "?" + urllib.parse.urlencode({"query": text})
+            kind, target, accept = item_at(i)
             began = time.perf_counter()
             try:
                 connection.request("GET", target, headers={"Accept": accept})
@@ -258,11 +297,10 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
             with lock:
                 if ok:
                     cell.latencies.append(elapsed)
-                    cell.by_kind.setdefault(kind if not path_only else "floor", []).append(elapsed)
+                    cell.by_kind.setdefault(kind, []).append(elapsed)
                 else:
                     cell.errors += 1
-                    key = kind if not path_only else "floor"
-                    cell.errors_by_kind[key] = cell.errors_by_kind.get(key, 0) + 1
+                    cell.errors_by_kind[kind] = cell.errors_by_kind.get(kind, 0) + 1
         connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -274,11 +312,19 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
     return cell
 
 
-# Requests are formatted in init (per wrk thread), once wrk knows the Host header.
+# Requests are formatted in init (per wrk thread), once wrk knows the Host header; with ``unique`` each request
+# is formatted when sent, its query ending in a comment that numbers it (the thread's id keeps threads apart).
 WRK_SCRIPT = """
 local targets = {%s}
+local unique = %s
 local requests = {}
 local i = 0
+local n = 0
+local threads = 0
+setup = function(thread)
+  thread:set("thread_id", threads)  -- a global of the thread's own Lua state
+  threads = threads + 1
+end
 init = function(_)
   for k, t in ipairs(targets) do
     requests[k] = wrk.format("GET", t[1], {Accept = t[2]})
@@ -286,6 +332,10 @@ init = function(_)
 end
 request = function()
   i = i %% #requests + 1
+  if unique then
+    n = n + 1
+    return wrk.format("GET", targets[i][1] .. "%%0A%%23+" .. (thread_id or 0) .. "-" .. n, {Accept = targets[i][2]})
+  end
   return requests[i]
 end
 done = function(summary, latency, _)
@@ -305,7 +355,7 @@ def _lua_string(text: str) -> str:
 
 
 def run_wrk(url: str, dataset: Dataset, system: str, concurrency: int, max_seconds: float,
-            path_only: str | None = None) -> Cell:
+            path_only: str | None = None, unique: bool = False) -> Cell:
     """The same mix driven by wrk: ``concurrency`` keep-alive connections for ``max_seconds``. A status other
     than 2xx/3xx, a socket error or a timeout counts as an error (wrk counts non-2xx/3xx answers in
     ``summary.requests`` too, so they are taken out of the answered count)."""
@@ -319,7 +369,8 @@ def run_wrk(url: str, dataset: Dataset, system: str, concurrency: int, max_secon
     else:
         targets = [(parsed.path + "?" + urllib.parse.urlencode({"query": text}), accept)
                    for _, text, accept in dataset.queries]
-    lua = WRK_SCRIPT % ", ".join(f"{{{_lua_string(path)}, {_lua_string(accept)}}}" for path, accept in targets)
+    lua = WRK_SCRIPT % (", ".join(f"{{{_lua_string(path)}, {_lua_string(accept)}}}" for path, accept in targets),
+                        "true" if unique and not path_only else "false")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(lua)
     try:
@@ -366,6 +417,26 @@ def start_ours(dist: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
     # --root is a folder without sources, so that serve loads the given dist as it is.
     process = subprocess.Popen([cli, "serve", "--dist", str(dist), "--root", str(dist.parent / "no-sources"),
                                 "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    ready = wait_http(f"http://127.0.0.1:{port}/readyz", process, 300)
+    return process, f"http://127.0.0.1:{port}/sparql", ready
+
+
+def start_ours_on_granian(dist: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
+    """The same app (``refmetiers.web.asgi:app``, settings from the environment) served by granian, an ASGI
+    server with a Rust HTTP core (PyPI ``granian``, in .[bench]): one granian worker process, HTTP/1.1 only, the
+    request head capped as in web/server.py."""
+    from refmetiers.web.server import MAX_REQUEST_HEAD
+
+    port = free_port()
+    env = {**os.environ, "REFMETIERS_QUERY_WORKERS": str(workers), "REFMETIERS_DIST": str(dist),
+           "REFMETIERS_ROOT": str(dist.parent / "no-sources")}
+    binary = Path(sys.executable).with_name("granian")
+    if not binary.exists():
+        raise SystemExit(f"{binary} not found: pip install -e '.[bench]' / {binary} introuvable")
+    process = subprocess.Popen([str(binary), "--interface", "asgi", "--http", "1", "--workers", "1", "--loop", "uvloop",
+                                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+                                "--http1-buffer-size", str(MAX_REQUEST_HEAD), "refmetiers.web.asgi:app"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     ready = wait_http(f"http://127.0.0.1:{port}/readyz", process, 300)
     return process, f"http://127.0.0.1:{port}/sparql", ready
@@ -419,20 +490,19 @@ def stop(process: subprocess.Popen) -> None:
 def same_answers(store: ox.Store, dataset: Dataset, urls: dict[str, str]) -> dict[str, int]:
     """How many queries of the mix each HTTP system answers with the same number of rows as pyoxigraph."""
     agree = {name: 0 for name in urls}
-    for kind, text, accept in dataset.queries:
-        if kind == "construct":
-            expected = len(list(store.query(text, use_default_graph_as_union=True)))
-        elif kind == "ask":
-            expected = int(bool(store.query(text, use_default_graph_as_union=True)))
+    for _, text, accept in dataset.queries:
+        result = store.query(text, use_default_graph_as_union=True)
+        if isinstance(result, ox.QueryBoolean):
+            expected = int(bool(result))
         else:
-            expected = len(list(store.query(text, use_default_graph_as_union=True)))
+            expected = len(list(result))
         for name, url in urls.items():
             response = httpx.get(url, params={"query": text}, headers={"Accept": accept}, timeout=300)
-            if kind == "construct":
+            if accept == "text/turtle":
                 got = len(list(ox.parse(response.content, format=ox.RdfFormat.TURTLE)))
             else:
                 body = response.json()
-                got = int(body["boolean"]) if kind == "ask" else len(body["results"]["bindings"])
+                got = int(body["boolean"]) if "boolean" in body else len(body["results"]["bindings"])
             agree[name] += got == expected
     return agree
 
@@ -440,7 +510,8 @@ def same_answers(store: ox.Store, dataset: Dataset, urls: dict[str, str]) -> dic
 # --------------------------------------------------------------------------------------------------------
 
 SYSTEMS = {"floor": "HTTP floor (our /healthz)", "inprocess": "pyoxigraph in-process",
-           "ours": "refmetiers serve (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
+           "ours": "refmetiers serve (HTTP)", "granian-floor": "HTTP floor, granian (/healthz)",
+           "granian": "refmetiers app on granian (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
            "oxigraph": "Oxigraph server (HTTP)"}
 
 
@@ -456,6 +527,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--client", choices=["python", "wrk"], default="python",
                         help="HTTP load generator: threads of this process, or wrk (make bench-tools)")
+    parser.add_argument("--mix", choices=["integrator", "cookbook"], default="integrator",
+                        help="the query mix: sampled from the data (lookups, skills, ...), or queries/*.rq")
+    parser.add_argument("--uncached", action="store_true",
+                        help="make every request's query unique (a numbered comment): no answer from a cache")
     args = parser.parse_args(argv)
     if args.quick:
         args.max_requests, args.max_seconds = 100, 5.0
@@ -473,11 +548,16 @@ def main(argv: list[str] | None = None) -> int:
         store.bulk_load(path=str(dataset.dist / "refmetiers.nq"), format=ox.RdfFormat.N_QUADS)
         load = time.perf_counter() - started
         dataset.triples = len(store)
-        query_mix(store, dataset)
+        if args.mix == "cookbook":
+            cookbook_mix(store, dataset)
+        else:
+            query_mix(store, dataset)
         servers: dict[str, tuple[subprocess.Popen, str, float]] = {}
         try:
             if {"floor", "ours"} & set(args.systems):
                 servers["ours"] = start_ours(dataset.dist, args.workers)
+            if {"granian-floor", "granian"} & set(args.systems):
+                servers["granian"] = start_ours_on_granian(dataset.dist, args.workers)
             if "rdflib-endpoint" in args.systems:
                 servers["rdflib-endpoint"] = start_peer(dataset.dist)
             if "oxigraph" in args.systems:
@@ -495,12 +575,16 @@ def main(argv: list[str] | None = None) -> int:
                     if system == "inprocess":
                         cell = run_inprocess(store, dataset, concurrency, args.max_requests, args.max_seconds)
                     else:
-                        url, path_only = (urls["ours"], "/healthz") if system == "floor" else (urls[system], None)
+                        if system.endswith("floor"):
+                            url, path_only = urls["granian" if system == "granian-floor" else "ours"], "/healthz"
+                        else:
+                            url, path_only = urls[system], None
                         if args.client == "wrk":
-                            cell = run_wrk(url, dataset, SYSTEMS[system], concurrency, args.max_seconds, path_only)
+                            cell = run_wrk(url, dataset, SYSTEMS[system], concurrency, args.max_seconds, path_only,
+                                           args.uncached)
                         else:
                             cell = run_http(url, dataset, SYSTEMS[system], concurrency, args.max_requests,
-                                            args.max_seconds, path_only)
+                                            args.max_seconds, path_only, args.uncached)
                     cells.append(cell)
                     print(f"{cell.dataset:<10} {cell.system:<26} c={cell.concurrency:<3} n={cell.count:<6} "
                           f"{cell.throughput:9.1f}/s p50 {cell.pct(0.5):8.2f} ms p99 {cell.pct(0.99):9.2f} ms "
@@ -555,9 +639,16 @@ def render(cells: list[Cell], notes: list[str]) -> str:
                 lines.append(f"- {dataset}, concurrency {concurrency}: ours / rdflib-endpoint throughput = "
                              f"{a.throughput / b.throughput:.1f}×")
             o = by.get(("Oxigraph server (HTTP)", concurrency))
-            if a and o and o.throughput:
-                lines.append(f"- {dataset}, concurrency {concurrency}: ours / Oxigraph server throughput = "
-                             f"{a.throughput / o.throughput:.2f}×, p50 {a.pct(0.5):.2f} vs {o.pct(0.5):.2f} ms")
+            g = by.get(("refmetiers app on granian (HTTP)", concurrency))
+            for label, mine, floor in (("ours", a, by.get(("HTTP floor (our /healthz)", concurrency))),
+                                       ("ours on granian", g, by.get(("HTTP floor, granian (/healthz)", concurrency)))):
+                if mine and o and o.throughput:
+                    lines.append(f"- {dataset}, concurrency {concurrency}: {label} / Oxigraph server throughput = "
+                                 f"{mine.throughput / o.throughput:.2f}×, p50 {mine.pct(0.5):.2f} vs "
+                                 f"{o.pct(0.5):.2f} ms")
+                if mine and floor and floor.throughput:
+                    lines.append(f"- {dataset}, concurrency {concurrency}: {label} / its HTTP floor throughput = "
+                                 f"{mine.throughput / floor.throughput:.2f}×")
     lines.append("")
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines)

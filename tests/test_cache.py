@@ -24,7 +24,8 @@ JOBS = f"SELECT ?job WHERE {{ ?job a <{RM}JobType> }} ORDER BY ?job"
 @pytest.fixture(scope="module")
 def cached(web_root, tmp_path_factory):
     root = web_root
-    serve = Server(root)
+    # Without the server's own result cache (tests/test_result_cache.py): what is counted here is nginx's.
+    serve = Server(root, env={"REFMETIERS_RESULT_CACHE_BYTES": "0"})
     nginx = None
     try:
         serve.wait_ready()

@@ -82,7 +82,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the query: {exc}") from None
+            raise ConfigError(f"{path}: cannot read the query: {exc} / impossible de lire la requête") from None
     sys.stdout.write(answer(_settings(args).dist, text, args.format))
     return EXIT_OK
 
@@ -99,7 +99,7 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
             with args.output.open("w", encoding="utf-8", newline="") as out:
                 count = suggest_links(settings, out, args.kind, args.min_score, args.top, args.targets)
         except OSError as exc:
-            raise ConfigError(f"--output: cannot write {args.output}: {exc}") from None
+            raise ConfigError(f"--output: cannot write {args.output}: {exc} / impossible d'écrire ce fichier") from None
     print(f"{count} candidate link(s) ({args.kind}) for review", file=sys.stderr)
     return EXIT_OK
 
@@ -198,8 +198,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .build import build_if_stale
-    from .web import create_app
-    from .web.server import run
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
     if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
@@ -212,6 +210,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if freshness.failure is not None:
         _print_error("warning", f"the build failed ({freshness.failure}); "
                      f"serving the previous build in {settings.dist}")
+    from .store import QUADS_FILE
+
+    if not settings.store_url and (settings.dist / QUADS_FILE).is_file():
+        # The query workers' store loads in the forkserver while this process imports the web stack.
+        from .query.pool import start_forkserver
+
+        start_forkserver(str(settings.dist / QUADS_FILE))
+    from .web import create_app
+    from .web.server import run
+
     app = create_app(settings)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):

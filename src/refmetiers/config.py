@@ -61,6 +61,8 @@ class Settings:
     query_workers: int = 2
     read_timeout_s: float = 20.0  # a client must send each whole request within this time (slow clients)
     max_client_errors: int = 100  # refused queries a client may send in a minute before it gets 429
+    # Bytes of answers kept in memory for repeated queries on the build being served (0: none; query/cache.py).
+    result_cache_bytes: int = 64 * 1024 * 1024
     # What can be computed again, kept between runs (the inference rules of an ontology); None: no cache.
     cache_dir: Path | None = field(default_factory=lambda: _user_cache())
     store_url: str | None = None  # an external SPARQL endpoint answering the client queries (serve --store)
@@ -103,6 +105,7 @@ _ENV = {
     "REFMETIERS_QUERY_WORKERS": ("query_workers", int),
     "REFMETIERS_READ_TIMEOUT": ("read_timeout_s", float),
     "REFMETIERS_MAX_CLIENT_ERRORS": ("max_client_errors", int),
+    "REFMETIERS_RESULT_CACHE_BYTES": ("result_cache_bytes", int),
     "REFMETIERS_CACHE_DIR": ("cache_dir", Path),
     "REFMETIERS_STORE": ("store_url", str),
 }
@@ -121,5 +124,5 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
             try:
                 values[name] = kind(source[variable])
             except ValueError as exc:
-                raise ConfigError(f"{variable}={source[variable]!r}: {exc}") from None
+                raise ConfigError(f"{variable}={source[variable]!r}: {exc} / valeur invalide") from None
     return Settings(**values).with_overrides(**overrides)

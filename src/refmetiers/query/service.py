@@ -1,10 +1,10 @@
 """The query service: the guards, then a fair scheduler in front of a backend that runs the query.
 
-Every client query goes through the same steps, whatever runs it: the lexical guard and the protocol
-checks (``guard.py``), admission (how many wait, how many one client holds), then the backend with the
-time budget. The budget starts when a worker takes the query: time spent waiting in line is not taken
-from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote SPARQL endpoint) would
-offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
+Every client query goes through the same steps, whatever runs it: the guard (``guard.py``; a query that could
+spell SERVICE is parsed too, in one thread off the event loop), admission (how many wait, how many one client
+holds), then the backend with the time budget. The budget starts when a worker takes the query: time spent
+waiting in line is not taken from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote
+SPARQL endpoint) would offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
 
 Fairness: a client is "slow" from the moment one of its queries has run ``slow_after`` (a quarter of the
 budget) until one of its queries is fast again. A free worker goes to the waiting query of a client that is
@@ -21,18 +21,25 @@ import asyncio
 import collections
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import ResultCache, cache_key
 from .errors import Overloaded, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, Unavailable
 from .execution import QueryRequest, QueryResult
-from .guard import check_query
+from .guard import check_query, decode_codepoints
 from .limits import Limits
+from .parsed_guard import could_name_service
 from .pool import Worker, WorkerPool
 
 log = logging.getLogger(__name__)
 
 ERROR_WINDOW_S = 60.0
+# A query that could spell SERVICE is parsed (milliseconds, up to about a second for the longest queries the
+# caps let through): off the event loop, one at a time, so that it neither stalls other requests nor takes
+# more than one core.
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-guard")
 
 
 @dataclass
@@ -68,8 +75,11 @@ class QueryService:
     """Guards, fair scheduling and the worker pool. ``await start()``, ``await run(request)``, ``close()``."""
 
     def __init__(self, dist: Path, limits: Limits, *, start_timeout_s: float = 120.0,
-                 max_errors_per_minute: int = 100, backend=None):
+                 max_errors_per_minute: int = 100, backend=None, result_cache_bytes: int = 0):
         self.limits = limits
+        # Answers of the build the workers serve (cache.py). Not for another backend: a remote store's data
+        # changes without our build changing, so nothing would tell its answers are stale.
+        self.results = ResultCache(result_cache_bytes) if result_cache_bytes > 0 and backend is None else None
         # The backend runs what passed the guards: the worker pool, or ``remote.RemotePool`` (serve --store).
         self.pool = backend if backend is not None else WorkerPool(dist, limits, start_timeout_s=start_timeout_s)
         self.pool.on_worker = self._offer
@@ -105,6 +115,8 @@ class QueryService:
         old, self._idle = self._idle, []
         for worker in old:
             self.pool.retire(worker)
+        if self.results is not None:  # in the same step as the workers: no answer of the old build after this
+            self.results = ResultCache(self.results.max_bytes, self.results.max_entry_bytes)
         for worker in new:
             self._offer(worker)
 
@@ -282,8 +294,18 @@ class QueryService:
         """
         client = request.client
         self.check_error_allowance(client)
+        results = self.results  # this build's: a query begun before a reload keeps its answer out of the next one's
+        key = cache_key(request) if results is not None else None
+        if results is not None and key is not None:
+            kept = results.get(key)
+            if kept is not None:  # its text passed the guard when it was first answered
+                return kept
         try:
-            names_dataset = check_query(request.text, self.limits)
+            if could_name_service(request.text, decode_codepoints(request.text)):
+                loop = asyncio.get_running_loop()
+                names_dataset = await loop.run_in_executor(_PARSER, check_query, request.text, self.limits)
+            else:
+                names_dataset = check_query(request.text, self.limits)
         except QueryError:
             self.note_client_error(client)
             raise
@@ -295,6 +317,8 @@ class QueryService:
         try:
             result = await self.pool.execute(run.worker, replace(request, union_default=union), budget)
             seconds = time.monotonic() - started
+            if results is not None and key is not None:
+                results.put(key, result)
             return result
         except QueryTimeout:
             seconds = budget

@@ -14,9 +14,8 @@ from .common import add_route
 from .html import Tr, choose_language, render
 from .links import local_href, pick_label
 
-TREE = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rm: <https://w3id.org/refmetiers/def#>
-SELECT ?family ?sub ?job ?sheet WHERE {
+# Run by store.select (our prefixes).
+TREE = """SELECT ?family ?sub ?job ?sheet WHERE {
   ?family a rm:Family .
   OPTIONAL {
     ?job a rm:JobType ; rm:family ?family .
@@ -25,8 +24,7 @@ SELECT ?family ?sub ?job ?sheet WHERE {
   }
 }"""
 
-DATASET = """PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?title ?description WHERE {
+DATASET = """SELECT ?title ?description WHERE {
   <%s> dcterms:title ?title ; dcterms:description ?description .
   FILTER(lang(?title) = "%s" && lang(?description) = "%s")
 } LIMIT 1"""
@@ -105,7 +103,8 @@ def router(context) -> APIRouter:
                 "workers_network_isolated": service.stats.network_isolated if service else None,
                 "queries_served": service.stats.served if service else 0,
                 "worker_restarts": service.stats.replaced if service else 0,
-                "worker_start_failures": service.stats.spawn_failures if service else 0}
+                "worker_start_failures": service.stats.spawn_failures if service else 0,
+                "result_cache": service.results.describe() if service and service.results else None}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
     add_route(api, "/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)

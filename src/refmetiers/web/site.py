@@ -167,7 +167,8 @@ async def _get(client, path: str, accept: str | None = None, params: dict | None
     response = await client.get(path, headers={"Accept": accept} if accept else {}, params=params)
     if response.status_code != 200:
         raise ConfigError(f"{path}: the application answered {response.status_code} while writing the site: "
-                          f"{response.text[:300]}")
+                          f"{response.text[:300]} / l'application a répondu {response.status_code} pendant l'écriture "
+                          "du site")
     return response.content
 
 
@@ -338,7 +339,8 @@ HTML_ERRORS = {400: ("/def", {"format": "pdf"}, BROWSER_ACCEPT), 404: ("/id/.err
 async def _get_error(client, path: str, params: dict | None, accept: str, status: int) -> bytes:
     response = await client.get(path, params=params, headers={"Accept": accept})
     if response.status_code != status or not response.headers.get("content-type", "").startswith("text/html"):
-        raise ConfigError(f"{path}: expected a {status} page, got {response.status_code}")
+        raise ConfigError(f"{path}: expected a {status} page, got {response.status_code} / page {status} attendue, "
+                          f"{response.status_code} reçue")
     return response.content
 
 
