@@ -3,6 +3,13 @@ our targeted rules for the entailments, in the same run.
 
 Each measurement runs in a fresh child process, so that peak memory (ru_maxrss) is its own.
 Usage: .venv/bin/python bench/build.py [--scales 1 10 100] [--owlrl-timeout 120]
+
+``--baseline REV`` compares instead the whole build (`refmetiers build` in process, wall and CPU seconds, and
+the time of each step) with the previous code path: the ``src/`` of git revision REV, exported with `git
+archive` and run by the same interpreter on the same sources, the two interleaved ``--runs`` times (so that
+the load of a shared machine falls on both alike); it reports the fastest run of each, their ratio, and
+whether the two dist/ folders are byte-identical.
+    .venv/bin/python bench/build.py --baseline main --runs 5
 """
 
 from __future__ import annotations
@@ -60,19 +67,23 @@ def make_scaled_root(scale: int, into: Path) -> Path:
     return root
 
 
-def measure_one(mode: str, root: Path) -> dict:
-    """Run one measurement in this process: ``build`` (the whole pipeline), ``rules`` or ``owlrl``."""
-    sys.path.insert(0, str(REPO / "src"))
+def measure_one(mode: str, root: Path, src: Path | None = None) -> dict:
+    """Run one measurement in this process: ``build`` (the whole pipeline), ``rules`` or ``owlrl``; with ``src``,
+    ``build`` runs that source tree's code and writes dist-baseline/."""
+    sys.path.insert(0, str(src or REPO / "src"))
     from refmetiers.build import build
     from refmetiers.config import load_settings
     from refmetiers.inference import apply_rules, close_schema, rules_from_schema, skos_axioms
     from refmetiers.sources import load_sources
 
-    settings = load_settings(root=root, dist_dir=root / "dist")
+    settings = load_settings(root=root, dist_dir=root / ("dist-baseline" if src else "dist"))
     start = time.perf_counter()
+    cpu = time.process_time()
     if mode == "build":
         result = build(settings)
-        extra = {"triples": sum(result.triple_counts().values()), "steps": result.seconds}
+        assert src is None or Path(sys.modules["refmetiers"].__file__).is_relative_to(src)  # type: ignore[arg-type]
+        extra = {"triples": sum(result.triple_counts().values()), "steps": result.seconds,
+                 "cpu_seconds": round(time.process_time() - cpu, 3)}
     else:
         graphs = load_sources(settings).graphs
         data = graphs["referentiel"] + graphs["mappings"] + graphs["reference"]
@@ -93,8 +104,8 @@ def measure_one(mode: str, root: Path) -> dict:
     return {"mode": mode, "seconds": round(seconds, 3), "peak_mib": round(peak_mib, 1), **extra}
 
 
-def run_child(mode: str, root: Path, timeout: float) -> dict:
-    command = [sys.executable, __file__, "--child", mode, str(root)]
+def run_child(mode: str, root: Path, timeout: float, src: Path | None = None) -> dict:
+    command = [sys.executable, __file__, "--child", mode, str(root)] + (["--src", str(src)] if src else [])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -108,10 +119,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--owlrl-timeout", type=float, default=120.0)
+    parser.add_argument("--baseline", metavar="REV", help="compare the build with git revision REV's code")
+    parser.add_argument("--runs", type=int, default=5, help="with --baseline: builds of each")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "ROOT"), help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure_one(args.child[0], Path(args.child[1]))))
+        print(json.dumps(measure_one(args.child[0], Path(args.child[1]), args.src)))
+        return
+    if args.baseline:
+        compare(args.baseline, args.runs, args.scales[0] if args.scales != [1, 10, 100] else 1)
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,6 +148,41 @@ def main() -> None:
         owl_s = o["seconds"] if o.get("seconds") is not None else o.get("note")
         print(f"| {row['scale']}× | {b.get('triples')} | {b.get('seconds')} | {b.get('peak_mib')} | "
               f"{r.get('seconds')} | {owl_s} | {ratio} | {r.get('derived')} / {o.get('derived', '–')} |")
+
+
+def compare(revision: str, runs: int, scale: int) -> None:
+    """This checkout's build against ``revision``'s, interleaved, on the same sources (see the module's doc)."""
+    import hashlib
+
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "src"],
+                                 capture_output=True, check=True).stdout
+        (Path(tmp) / "baseline").mkdir()
+        subprocess.run(["tar", "-x", "-C", str(Path(tmp) / "baseline")], input=archive, check=True)
+        baseline = Path(tmp) / "baseline" / "src"
+        root = make_scaled_root(scale, Path(tmp)) if scale != 1 else Path(tmp) / "root"
+        if scale == 1:  # the repository's own sources, releases included (the build reads them)
+            for name in ("ontology", "data", "shapes", "releases"):
+                shutil.copytree(REPO / name, root / name)
+        results: dict[str, list[dict]] = {"this checkout": [], f"@ {revision}": []}
+        for _ in range(runs):
+            results["this checkout"].append(run_child("build", root, 1800))
+            results[f"@ {revision}"].append(run_child("build", root, 1800, baseline))
+            print(json.dumps({k: v[-1] for k, v in results.items()}), file=sys.stderr)
+        digests = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / d).iterdir())}
+                   for d in ("dist", "dist-baseline")]
+    print("| code | fastest wall s | fastest CPU s | steps of the fastest (s) | ratio (wall) |")
+    print("|---|---:|---:|---|---:|")
+    ours = min(r["seconds"] for r in results["this checkout"])
+    for code, rows in results.items():
+        best = min(rows, key=lambda r: r["seconds"])
+        steps = ", ".join(f"{k} {v:.2f}" for k, v in best["steps"].items())
+        print(f"| {code} | {best['seconds']:.2f} | {min(r['cpu_seconds'] for r in rows):.2f} | {steps} | "
+              f"{best['seconds'] / ours:.2f}× |")
+    different = sorted(name for name in digests[0] if digests[0][name] != digests[1].get(name))
+    print(f"\nscale {scale}×, {runs} runs each; files differing between the two dist/: "
+          f"{', '.join(different) or 'none (byte-identical)'}; only in one: "
+          f"{sorted(set(digests[0]) ^ set(digests[1])) or 'none'}")
 
 
 if __name__ == "__main__":

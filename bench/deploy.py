@@ -18,13 +18,11 @@ connection each, as bench/endpoint.py). Needs nginx and the Oxigraph server (`ma
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -33,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from endpoint import Cell, free_port, reference_dist, stop  # noqa: E402
+from endpoint import Cell, free_port, reference_dist, stop, timed_gets  # noqa: E402
 
 from fixtures.web.servers import Nginx, OxigraphServer  # noqa: E402
 
@@ -69,45 +67,7 @@ def pair(workload: str, base: tuple[str, str], other: tuple[str, str], items, c:
 
 def run(url: str, items: list[tuple[str, str, str]], system: str, concurrency: int, max_requests: int,
         max_seconds: float, dataset: str = "reference") -> Cell:
-    parsed = urllib.parse.urlsplit(url)
-    cell = Cell(dataset, system, concurrency, [], 0.0)
-    counter = iter(range(max_requests))
-    lock = threading.Lock()
-    start = time.perf_counter()
-    deadline = start + max_seconds
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=300)
-        for i in counter:
-            if time.perf_counter() > deadline:
-                break
-            kind, target, accept = items[i % len(items)]
-            began = time.perf_counter()
-            try:
-                connection.request("GET", target, headers={"Accept": accept})
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=300)
-            elapsed = time.perf_counter() - began
-            with lock:
-                if ok:
-                    cell.latencies.append(elapsed)
-                    cell.by_kind.setdefault(kind, []).append(elapsed)
-                else:
-                    cell.errors += 1
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    cell.seconds = time.perf_counter() - start
-    return cell
+    return timed_gets(url, items, dataset, system, concurrency, max_requests, max_seconds)
 
 
 class Serve:

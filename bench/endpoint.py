@@ -180,11 +180,6 @@ def cookbook_mix(store: ox.Store, dataset: Dataset, folder: Path = REPO / "queri
         dataset.queries.append((path.stem, text, "text/turtle" if graph else JSON_RESULTS))
 
 
-def uncached(text: str, number: int) -> str:
-    """``text`` made unique by a trailing comment: the same query, never answered from a cache."""
-    return f"{text}\n# {number}"
-
-
 # --------------------------------------------------------------------------------------------------------
 # Runners
 # --------------------------------------------------------------------------------------------------------
@@ -249,11 +244,24 @@ def run_inprocess(store: ox.Store, dataset: Dataset, concurrency: int, max_reque
 
 def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requests: int,
              max_seconds: float, path_only: str | None = None, unique: bool = False) -> Cell:
-    """``concurrency`` client threads, each with one persistent HTTP/1.1 connection (stdlib http.client:
-    the lightest client at hand, so that the figures measure the server more than the client). ``unique``: each
-    request's query made unique (``uncached``)."""
+    """The dataset's query mix as GET /sparql?query=… (or ``path_only``, the HTTP floor) through
+    :func:`timed_gets`; ``unique``: each request's query made unique by a numbered comment."""
+    path = urllib.parse.urlsplit(url).path
+    items = [("floor", path_only, accept) if path_only else (kind, path + "?" + urllib.parse.urlencode({"query": text}),
+                                                              accept)
+             for kind, text, accept in dataset.queries]
+    return timed_gets(url, items, dataset.name, system, concurrency, max_requests, max_seconds,
+                      unique=unique and not path_only)
+
+
+def timed_gets(url: str, items: list[tuple[str, str, str]], dataset: str, system: str, concurrency: int,
+               max_requests: int, max_seconds: float, unique: bool = False) -> Cell:
+    """GET each (kind, target, Accept) of ``items`` in turn, timed, until ``max_requests`` or ``max_seconds``:
+    ``concurrency`` client threads, each with one persistent HTTP/1.1 connection (stdlib http.client: the
+    lightest client at hand, so that the figures measure the server more than the client). ``unique``: each
+    target's last parameter (the query) gets a numbered comment, "\n# N", percent-encoded."""
     parsed = urllib.parse.urlsplit(url)
-    cell = Cell(dataset.name, system, concurrency, [], 0.0)
+    cell = Cell(dataset, system, concurrency, [], 0.0)
     counter = iter(range(max_requests))
     lock = threading.Lock()
     start = time.perf_counter()
@@ -264,10 +272,9 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
         for i in counter:
             if time.perf_counter() > deadline:
                 break
-            kind, text, accept = dataset.queries[i % len(dataset.queries)]
+            kind, target, accept = items[i % len(items)]
             if unique:
-                text = uncached(text, i)
-            target = path_only or parsed.path + "?" + urllib.parse.urlencode({"query": text})
+                target += f"%0A%23+{i}"
             began = time.perf_counter()
             try:
                 connection.request("GET", target, headers={"Accept": accept})
@@ -282,11 +289,10 @@ def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requ
             with lock:
                 if ok:
                     cell.latencies.append(elapsed)
-                    cell.by_kind.setdefault(kind if not path_only else "floor", []).append(elapsed)
+                    cell.by_kind.setdefault(kind, []).append(elapsed)
                 else:
                     cell.errors += 1
-                    key = kind if not path_only else "floor"
-                    cell.errors_by_kind[key] = cell.errors_by_kind.get(key, 0) + 1
+                    cell.errors_by_kind[kind] = cell.errors_by_kind.get(kind, 0) + 1
         connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]

@@ -68,3 +68,30 @@ def web_root(tmp_path_factory) -> Path:
     from fixtures.web.support import build_fixture
 
     return build_fixture(tmp_path_factory.mktemp("web-fixture"))
+
+
+@pytest.fixture(scope="session")
+def released_root(tmp_path_factory) -> Path:
+    """Two fixture releases (tests/fixtures/releases) cut once for the session: 0.1.0, then 0.2.0 with the change
+    set 0.1.0 → 0.2.0 (graph ``changes``). Read only."""
+    from test_releases import cut_fixture_releases
+
+    return cut_fixture_releases(tmp_path_factory.mktemp("releases"))
+
+
+@pytest.fixture(scope="module")
+def client(web_root):
+    """A client of the app over the web fixture, one per test module (a module that needs another app, or other
+    limits, defines its own ``client``)."""
+    from fixtures.web.support import app_client
+
+    with app_client(web_root) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def forget_language(client):
+    """``?lang=`` sets a cookie on the module's client: a test of a module that marks itself with
+    ``pytest.mark.usefixtures("forget_language")`` starts without it."""
+    yield
+    client.cookies.clear()

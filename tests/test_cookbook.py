@@ -7,23 +7,15 @@ import json
 
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, REPO, build_real, settings_for
+from fixtures.web.support import BASE, REPO, app_client, build_real, settings_for
 from refmetiers.errors import SourceError, ValidationFailed
-from refmetiers.web import create_app, load_cookbook
-from test_releases import EXPECTED, ID, cut_fixture_releases
+from refmetiers.web import load_cookbook
+from test_releases import EXPECTED, ID
 
 QUERIES = REPO / "queries"
 OURS = sorted(p for p in QUERIES.glob("*.rq") if not p.name.startswith("links-"))
 JOB = BASE + "id/job/"
-
-
-@pytest.fixture(scope="module")
-def client(web_root, tmp_path_factory):
-    root = web_root
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
 
 
 def run(client, name: str) -> list[dict]:
@@ -173,7 +165,7 @@ def deprecating_client(web_root, tmp_path_factory):
         f"<{JOB}technicien-support> owl:deprecated true .\n"
         f"<{BASE}id/knowhow/SF004> owl:deprecated true .\n", encoding="utf-8")
     build(settings_for(root))
-    with TestClient(create_app(settings_for(root))) as test_client:
+    with app_client(root) as test_client:
         yield test_client
 
 
@@ -187,14 +179,8 @@ def test_deprecated_concepts_are_left_out_of_the_default_answers(deprecating_cli
 
 
 @pytest.fixture(scope="module")
-def released_root(tmp_path_factory):
-    """Two fixture releases (tests/fixtures/releases): the change set 0.1.0 → 0.2.0 is in graph `changes`."""
-    return cut_fixture_releases(tmp_path_factory.mktemp("cookbook-releases"))
-
-
-@pytest.fixture(scope="module")
 def released_client(released_root):
-    with TestClient(create_app(settings_for(released_root))) as test_client:
+    with app_client(released_root) as test_client:
         yield test_client
 
 
@@ -231,7 +217,7 @@ def real(tmp_path_factory):
         dist = build_real(tmp_path_factory.mktemp("real"))
     except (SourceError, ValidationFailed) as exc:  # data/ is being rewritten by others; not this module's fault
         pytest.skip(f"the repository's data does not build right now: {exc}")
-    with TestClient(create_app(settings_for(REPO).with_overrides(dist_dir=dist))) as test_client:
+    with app_client(REPO, dist_dir=dist) as test_client:
         yield test_client
 
 

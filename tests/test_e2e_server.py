@@ -25,6 +25,7 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
 from fixtures.web.bad_inputs import BAD_INPUTS, SLOW, send
+from fixtures.web.service_spellings import ENGINE_SPELLINGS, SPEC_SPELLINGS, Listener
 from fixtures.web.support import BASE, Server
 
 RM = BASE + "def#"
@@ -245,21 +246,31 @@ def exposed(root):
 
 
 def test_service_never_reaches_the_network_even_without_a_namespace(exposed):
+    """Every SERVICE spelling found is refused by the real server whose workers keep the network (as where
+    the OS refuses a network namespace): a loopback listener receives nothing. Queries that only mention the
+    word run and answer."""
     assert httpx.get(exposed.url + "/readyz").json()["workers_network_isolated"] is False
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        listener.settimeout(1.0)
-        target = f"http://127.0.0.1:{listener.getsockname()[1]}/x"
-        spellings = [f"SELECT ?a WHERE {{ ?s ?p ?o .SERVICE <{target}> {{ ?a ?b ?c }} }} LIMIT 1",
-                     f"SELECT * {{ {{}}SERVICE<{target}>{{?a ?b ?c}} }}",
-                     f"SELECT * {{ ?s ?p 1.SERVICE <{target}> {{ ?a ?b ?c }} }}",
-                     f"SELECT * {{ ?s ?p ?o ;SeRvIcE <{target}> {{ ?a ?b ?c }} }}",
-                     f"SELECT * {{ OPTIONAL{{}}\\u0053ERVICE <{target}> {{ ?a ?b ?c }} }}"]
-        statuses = [httpx.get(exposed.url + "/sparql", params={"query": q}).status_code for q in spellings]
-        assert statuses == [400] * len(spellings)
-        with pytest.raises(socket.timeout):
-            listener.accept()
+    listener = Listener()
+    try:
+        queries = [q.format(t=listener.iri) for q in ENGINE_SPELLINGS.values()] + SPEC_SPELLINGS
+        refused = []
+        for i, query in enumerate(queries):  # from 10 peers at most each: the allowance is 20 errors a minute
+            transport = httpx.HTTPTransport(local_address=f"127.0.0.{100 + i // 10}")
+            with httpx.Client(timeout=60, transport=transport) as peer:
+                refused.append(peer.get(exposed.url + "/sparql", params={"query": query}))
+        assert [r.status_code for r in refused] == [400] * len(queries)
+        assert all("SERVICE" in r.text for r in refused)
+        with httpx.Client(timeout=60) as client:
+            mentioned = client.get(exposed.url + "/sparql", headers={"Accept": "application/sparql-results+json"},
+                                   params={"query": f'SELECT ?j WHERE {{ ?j a <{RM}JobType> FILTER(!CONTAINS("no '
+                                           f'service", "SERVICE")) OPTIONAL {{ ?j <{BASE}service> ?x }} }}'})
+            assert mentioned.status_code == 200, mentioned.text
+            expected = httpx.get(exposed.url + "/sparql", headers={"Accept": "application/sparql-results+json"},
+                                 params={"query": f"SELECT ?j WHERE {{ ?j a <{RM}JobType> }}"}).json()
+            assert mentioned.json()["results"]["bindings"] == expected["results"]["bindings"] != []
+    finally:
+        listener.close()
+    assert listener.connections == 0
 
 
 def test_slow_and_huge_headers_do_not_stall_others(exposed):
@@ -303,8 +314,8 @@ def test_many_syntax_errors_from_one_client_get_429(exposed):
 
 
 def _children(pid: int) -> list[int]:
-    """The query workers of server ``pid`` (its spawned multiprocessing children)."""
-    found = []
+    """The query workers of server ``pid``: the children of the multiprocessing forkserver it started."""
+    processes = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -313,10 +324,10 @@ def _children(pid: int) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
+        processes[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    servers = {child for child, (parent, cmdline) in processes.items()
+               if parent == pid and b"multiprocessing.forkserver" in cmdline}
+    return sorted(child for child, (parent, _) in processes.items() if parent in servers)
 
 
 # --- a rebuild under the running server ----------------------------------------------------------------

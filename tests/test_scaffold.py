@@ -93,3 +93,21 @@ def test_new_job_on_a_job_without_a_sheet_adds_the_sheet_fields(project, capsys)
     text = path.read_text(encoding="utf-8")
     assert "rm:hasSheet true" in text and "rm:hasSheet false" not in text
     assert text.count(PLACEHOLDER) >= 3
+
+
+@pytest.mark.parametrize("argv,writes", [(["new", "job", "Développeur mobile"], "data/"),
+                                         (["new", "concept", "knowhow", "Coder une application"], "data/"),
+                                         (["fmt"], "data/"), (["build"], "dist/"), (["release", "9.9.9"], "releases/")])
+def test_a_writing_command_outside_any_project_refuses_and_writes_nothing(tmp_path, monkeypatch, capsys, argv,
+                                                                          writes):
+    """Outside a checkout the root falls back to the copy the package carries (for `validate FILE` anywhere):
+    a command that would write there (into site-packages, or another checkout) refuses, saying why."""
+    from refmetiers.config import packaged_root
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REFMETIERS_ROOT", raising=False)
+    before = sorted(str(p) for p in (packaged_root() / "data").rglob("*"))
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert str(tmp_path) in error and f"writes {writes}" in error and "passez --root" in error
+    assert sorted(str(p) for p in (packaged_root() / "data").rglob("*")) == before

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import rdflib
 
-from fixtures.web.servers import Apache, Nginx
+from fixtures.web.servers import Apache, Nginx, static_client
 from fixtures.web.support import BASE, Server, free_port
 from refmetiers import formats
 from refmetiers.web.resources import OFFERED
@@ -93,22 +93,14 @@ def published(web_root, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def nginx_client(published):
-    nginx = Nginx(published["out"], published["port"])
-    try:
-        with httpx.Client(base_url=nginx.url) as client:
-            yield client
-    finally:
-        nginx.stop()
+    with static_client("nginx", published["out"], published["port"], published["folder"]) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
 def apache_client(published):
-    apache = Apache(published["out"], published["folder"] / "apache")
-    try:
-        with httpx.Client(base_url=apache.url) as client:
-            yield client
-    finally:
-        apache.stop()
+    with static_client("apache", published["out"], published["port"], published["folder"] / "apache") as client:
+        yield client
 
 
 @pytest.fixture(params=["nginx", "apache"])

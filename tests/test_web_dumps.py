@@ -9,21 +9,13 @@ import shutil
 import pyoxigraph as ox
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, settings_for
-from refmetiers.web import create_app
+from fixtures.web.support import BASE, app_client
 
 
 @pytest.fixture(scope="module")
 def root(web_root, tmp_path_factory):
     return web_root
-
-
-@pytest.fixture(scope="module")
-def client(root):
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
 
 
 def test_json_listing_has_every_file_with_size_and_checksum(client, root):
@@ -110,7 +102,7 @@ def test_a_file_rebuilt_under_the_server_is_not_served_with_a_stale_etag(web_roo
     source = web_root
     root = tmp_path_factory.mktemp("copy") / "root"
     shutil.copytree(source, root)
-    with TestClient(create_app(settings_for(root))) as client:
+    with app_client(root) as client:
         assert client.get("/dumps/refmetiers.nt").status_code == 200
         (root / "dist" / "refmetiers.nt").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
         response = client.get("/dumps/refmetiers.nt")
@@ -125,7 +117,7 @@ def test_a_dump_is_served_from_the_listed_build_while_dist_is_swapped(web_root, 
     root = tmp_path_factory.mktemp("swap") / "root"
     shutil.copytree(web_root, root)
     expected = (root / "dist" / "refmetiers.nt").read_bytes()
-    with TestClient(create_app(settings_for(root))) as client:
+    with app_client(root) as client:
         (root / "dist").rename(root / ".dist-old")  # the first rename of a swap: no dist/ at all
         whole = client.get("/dumps/refmetiers.nt")
         assert whole.status_code == 200

@@ -5,24 +5,10 @@ from __future__ import annotations
 import html
 
 import pytest
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, settings_for
-from refmetiers.web import create_app
+from fixtures.web.support import BASE
 
-
-@pytest.fixture(scope="module")
-def client(web_root, tmp_path_factory):
-    root = web_root
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
-
-
-@pytest.fixture(autouse=True)
-def forget_language(client):
-    """``?lang=`` sets a cookie on the shared client; each test starts without it."""
-    yield
-    client.cookies.clear()
+pytestmark = pytest.mark.usefixtures("forget_language")
 
 
 def test_home_lists_families_and_jobs(client):
@@ -122,6 +108,6 @@ def test_search_bad_parameters_are_400(client, url, params, named):
 def test_errors_have_one_json_shape(client):
     for response in (client.get("/nowhere"), client.get("/id/job/nobody"), client.delete("/dumps/")):
         body = response.json()
-        assert set(body) == {"status", "error", "message"}
-        assert body["status"] == response.status_code
+        assert set(body) == {"status", "error", "message", "message_fr"}  # what to change, in English and French
+        assert body["status"] == response.status_code and body["message"] and body["message_fr"]
     assert client.delete("/dumps/").status_code == 405

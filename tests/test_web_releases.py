@@ -8,23 +8,21 @@ import json
 
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 from rdflib.namespace import OWL
 
-from fixtures.web.support import settings_for
+from fixtures.web.support import app_client
 from refmetiers.namespaces import DCAT
-from refmetiers.web import create_app
-from test_releases import BASE, EXPECTED, cut_fixture_releases
+from test_releases import BASE, EXPECTED
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return cut_fixture_releases(tmp_path_factory.mktemp("web-releases"))
+def root(released_root):
+    return released_root
 
 
 @pytest.fixture(scope="module")
 def client(root):
-    with TestClient(create_app(settings_for(root))) as test_client:
+    with app_client(root) as test_client:
         yield test_client
 
 

@@ -7,10 +7,8 @@ import re
 
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, settings_for
-from refmetiers.web import create_app
+from fixtures.web.support import BASE, app_client
 
 DBA = BASE + "id/job/administrateur-de-base-de-donnees"
 DBA_PATH = "/id/job/administrateur-de-base-de-donnees"
@@ -19,18 +17,7 @@ RM = rdflib.Namespace(BASE + "def#")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 
-@pytest.fixture(scope="module")
-def client(web_root, tmp_path_factory):
-    root = web_root
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
-
-
-@pytest.fixture(autouse=True)
-def forget_language(client):
-    """``?lang=`` sets a cookie on the shared client; each test starts without it."""
-    yield
-    client.cookies.clear()
+pytestmark = pytest.mark.usefixtures("forget_language")
 
 
 @pytest.mark.parametrize("accept,media_type,parser", [
@@ -214,7 +201,7 @@ def test_concept_page_lists_the_jobs_that_need_it(client):
 def test_resource_is_served_under_a_configured_base(web_root, tmp_path_factory):
     # Tests may configure another base: the fixture's IRIs are not under it, so they are not found there.
     root = web_root
-    with TestClient(create_app(settings_for(root, base_iri="http://example.org/rm/"))) as other:
+    with app_client(root, base_iri="http://example.org/rm/") as other:
         assert other.get(DBA_PATH, headers={"Accept": "text/turtle"}).status_code == 404
 
 

@@ -7,27 +7,15 @@ import re
 
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, REPO, settings_for
-from refmetiers.web import create_app
+from fixtures.web.support import BASE, REPO
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 DBA = BASE + "id/job/administrateur-de-base-de-donnees"
 SYS = BASE + "id/job/administrateur-systeme"
 
 
-@pytest.fixture(scope="module")
-def client(web_root, tmp_path_factory):
-    root = web_root
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
-
-
-@pytest.fixture(autouse=True)
-def forget_language(client):
-    yield
-    client.cookies.clear()
+pytestmark = pytest.mark.usefixtures("forget_language")
 
 
 def page_text(response) -> str:

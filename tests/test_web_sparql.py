@@ -10,11 +10,9 @@ import time
 import pyoxigraph as ox
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 
-from fixtures.web.support import BASE, settings_for
+from fixtures.web.support import BASE, app_client
 from refmetiers import query as qs
-from refmetiers.web import create_app
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RM = BASE + "def#"
@@ -33,12 +31,6 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 @pytest.fixture(scope="module")
 def root(web_root, tmp_path_factory):
     return web_root
-
-
-@pytest.fixture(scope="module")
-def client(root):
-    with TestClient(create_app(settings_for(root))) as test_client:
-        yield test_client
 
 
 def still_answers(client) -> bool:
@@ -381,7 +373,7 @@ def test_cors_preflight_and_header(client):
 @pytest.fixture(scope="module")
 def limited(root):
     limits = qs.Limits(timeout_s=3.0, max_rows=3, max_triples=5, workers=2, max_waiting=2)
-    with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
+    with app_client(root, limits=limits) as test_client:
         yield test_client
 
 
@@ -438,7 +430,7 @@ def test_an_engine_crash_is_contained(root):
     # Without the guard, pyoxigraph overflows its stack on 5000 nested parentheses: the worker dies, the server
     # does not.
     limits = qs.Limits(max_depth=100_000, max_operators=100_000, workers=1, timeout_s=20.0)
-    with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
+    with app_client(root, limits=limits) as test_client:
         crash = "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"  # segfaults pyoxigraph 0.5.13
         response = test_client.post("/sparql", content=crash.encode(),
                                     headers={"Content-Type": "application/sparql-query"})
@@ -452,9 +444,8 @@ def test_overload_is_429_with_retry_after(root):
     import threading
 
     limits = qs.Limits(workers=1, max_waiting=1, timeout_s=5.0)
-    app = create_app(settings_for(root), limits=limits)
-    with TestClient(app) as test_client:
-        service = app.state.ctx.service
+    with app_client(root, limits=limits) as test_client:
+        service = test_client.app.state.ctx.service
         statuses = []
 
         def slow():
@@ -488,7 +479,7 @@ def test_html_results_never_link_a_script_iri(client):
 def test_a_memory_hog_is_contained(root):
     # Sorting a cross product would take gigabytes; the worker's address-space cap stops it in about a second.
     limits = qs.Limits(max_worker_memory=700 * 1024 ** 2, workers=1, timeout_s=30.0)
-    with TestClient(create_app(settings_for(root), limits=limits)) as test_client:
+    with app_client(root, limits=limits) as test_client:
         hog = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
         response = test_client.get("/sparql", params={"query": hog})
         assert response.status_code == 422

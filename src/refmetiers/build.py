@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SKOS
 from . import releases
 from .checks import SourceChecks
 from .config import Settings
-from .dumps import write_dist
+from .dumps import NTriplesLines, write_dist
 from .errors import ConfigError, RefmetiersError, ValidationFailed
 from .graphs import ENTAILMENT_SOURCES, merge, read_published
 from .inference import derive, rules_for, with_entailments
@@ -54,7 +54,8 @@ class BuildResult:
         return {name: len(graph) for name, graph in self.graphs.items()}
 
 
-def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sources, dict[str, Graph]]:
+def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sources, dict[str, Graph], NTriplesLines]:
+    """The named graphs, and their N-Triples lines (made once: the entailments' source, then the dumps)."""
     start = time.perf_counter()
     sources = load_sources(settings)
     # The ontology's version IRI and the change sets of past releases come from the release model.
@@ -63,9 +64,12 @@ def _parse_and_infer(settings: Settings, seconds: dict[str, float]) -> tuple[Sou
     sources.graphs["changes"] = change_graph(settings.releases_dir, settings.base_iri)
     seconds["parse"] = time.perf_counter() - start
     start = time.perf_counter()
-    graphs = with_entailments(sources.graphs, settings.cache_dir)
+    lines = NTriplesLines(sources.graphs, settings.base_iri)
+    source = "".join(line for name in ENTAILMENT_SOURCES for line in lines.of(name)).encode("utf-8")
+    graphs = with_entailments(sources.graphs, settings.cache_dir, source)
+    lines.graphs = graphs
     seconds["infer"] = time.perf_counter() - start
-    return sources, graphs
+    return sources, graphs, lines
 
 
 def assemble(settings: Settings, seconds: dict[str, float] | None = None) -> dict[str, Graph]:
@@ -83,12 +87,15 @@ def build(settings: Settings, *, write: bool = True, pending_changes: Graph | No
         ValidationFailed: the data violates the shapes (nothing written; the report is attached).
     """
     seconds: dict[str, float] = {}
-    sources, graphs = _parse_and_infer(settings, seconds)
+    sources, graphs, lines = _parse_and_infer(settings, seconds)
     if pending_changes is not None:
         graphs["changes"] += pending_changes
     start = time.perf_counter()
     shapes = load_shapes(settings.shapes_dir)
-    report = validate(merge(graphs), shapes)
+    # The N-Quads of the dumps load the store the SPARQL targets of the shapes run on.
+    store = ox.Store()
+    store.bulk_load(lines.quads(GRAPH_NAMES).encode("utf-8"), ox.RdfFormat.N_QUADS)
+    report = validate(merge(graphs), shapes, store=store)
     files = [(source.path, graph) for source, graph in sources.files]
     _source_checks(report, shapes, settings, files, whole=True)
     seconds["validate"] = time.perf_counter() - start
@@ -102,7 +109,7 @@ def build(settings: Settings, *, write: bool = True, pending_changes: Graph | No
         start = time.perf_counter()
         mapping_sets = [source.path for source, _ in sources.files if source.path.name.endswith(".sssom.tsv")]
         result.files = write_dist(settings.dist, graphs, base=settings.base_iri, release=result.release,
-                                  validation_report=report.graph, mapping_sets=mapping_sets)
+                                  validation_report=report.graph, mapping_sets=mapping_sets, lines=lines)
         seconds["write"] = time.perf_counter() - start
     return result
 
@@ -116,7 +123,8 @@ def _required_shapes(settings: Settings) -> Graph:
     shapes = load_shapes(settings.shapes_dir)
     if len(shapes) == 0:
         raise ConfigError(f"{settings.shapes_dir}: no SHACL shapes; point --root (or REFMETIERS_ROOT) "
-                          "at a refmetiers checkout")
+                          "at a refmetiers checkout / aucune forme SHACL : faites pointer --root (ou REFMETIERS_ROOT) "
+                          "vers une copie de refmetiers")
     return shapes
 
 
@@ -159,7 +167,8 @@ def published_job_types(settings: Settings) -> Graph | None:
             dump = settings.releases_dir / released / releases.QUADS_DUMP
             store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError, EOFError, gzip.BadGzipFile) as exc:
-        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "
+                          "impossible de lire le graphe publié : lancez `refmetiers build`") from None
     jobs = Graph()
     query = (f"SELECT DISTINCT ?job ?label WHERE {{ ?job a <{RM.JobType}> "
              f"OPTIONAL {{ ?job <{SKOS.prefLabel}> ?label }} }}")
@@ -281,7 +290,8 @@ class _Context:
         try:
             self.store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as exc:
-            raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+            raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "
+                          "impossible de lire le graphe publié : lancez `refmetiers build`") from None
         for name in GRAPH_NAMES:
             graph = ox.NamedNode(str(graph_iri(name, base)))
             if name == "inferred":

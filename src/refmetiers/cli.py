@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings, load_settings
+from .config import Settings, find_root, load_settings
 from .errors import ConfigError, RefmetiersError, ReleaseRefused, SourceError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -25,10 +26,24 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(root=getattr(args, "root", None), dist_dir=getattr(args, "dist", None))
 
 
+def _project_settings(args: argparse.Namespace, writes: str) -> Settings:
+    """The settings of a command that writes into the project (``writes`` says what): it runs in a checkout of
+    the reference, or names one with --root, never in the copy the installed package carries."""
+    settings = _settings(args)
+    named = getattr(args, "root", None) is not None or "REFMETIERS_ROOT" in os.environ
+    if not named and find_root(Path.cwd()) is None:  # the root fell back to the package's own copy
+        raise ConfigError(
+            f"{Path.cwd()}: no refmetiers project here or above (a folder with data/ and ontology/), and this command "
+            f"writes {writes}: run it in your checkout of the reference, or pass --root / aucun projet refmetiers "
+            f"ici ni au-dessus (un dossier avec data/ et ontology/), et cette commande écrit {writes} : lancez-la "
+            "dans votre copie du référentiel, ou passez --root")
+    return settings
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    settings = _settings(args)
+    settings = _settings(args) if args.dist else _project_settings(args, "dist/")
     _print_built(settings, build(settings))
     return EXIT_OK
 
@@ -67,7 +82,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the query: {exc}") from None
+            raise ConfigError(f"{path}: cannot read the query: {exc} / impossible de lire la requête") from None
     sys.stdout.write(answer(_settings(args).dist, text, args.format))
     return EXIT_OK
 
@@ -84,7 +99,7 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
             with args.output.open("w", encoding="utf-8", newline="") as out:
                 count = suggest_links(settings, out, args.kind, args.min_score, args.top, args.targets)
         except OSError as exc:
-            raise ConfigError(f"--output: cannot write {args.output}: {exc}") from None
+            raise ConfigError(f"--output: cannot write {args.output}: {exc} / impossible d'écrire ce fichier") from None
     print(f"{count} candidate link(s) ({args.kind}) for review", file=sys.stderr)
     return EXIT_OK
 
@@ -106,7 +121,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import new_concept, new_job
 
-    settings = _settings(args)
+    settings = _project_settings(args, "data/")
     if args.what == "job":
         made = new_job(settings, args.title, family=args.family, subfamily=args.subfamily, sheet=args.sheet)
     else:
@@ -125,7 +140,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_fmt(args: argparse.Namespace) -> int:
     from .formatting import format_files
 
-    settings = _settings(args)
+    settings = _settings(args) if args.files or args.check else _project_settings(args, "data/")
     outcome = format_files(settings, args.files or None, check=args.check)
     for path in outcome.changed:
         print(f"{'would reformat' if args.check else 'reformatted'} {path}")
@@ -139,7 +154,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     from .releasing import cut
 
-    settings = _settings(args)
+    settings = _project_settings(args, "releases/")
     try:
         today = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
@@ -183,8 +198,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .build import build_if_stale
-    from .web import create_app
-    from .web.server import run
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
     if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
@@ -197,6 +210,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if freshness.failure is not None:
         _print_error("warning", f"the build failed ({freshness.failure}); "
                      f"serving the previous build in {settings.dist}")
+    from .store import QUADS_FILE
+
+    if not settings.store_url and (settings.dist / QUADS_FILE).is_file():
+        # The query workers' store loads in the forkserver while this process imports the web stack.
+        from .query.pool import start_forkserver
+
+        start_forkserver(str(settings.dist / QUADS_FILE))
+    from .web import create_app
+    from .web.server import run
+
     app = create_app(settings)
     print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):

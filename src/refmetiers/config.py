@@ -124,5 +124,5 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
             try:
                 values[name] = kind(source[variable])
             except ValueError as exc:
-                raise ConfigError(f"{variable}={source[variable]!r}: {exc}") from None
+                raise ConfigError(f"{variable}={source[variable]!r}: {exc} / valeur invalide") from None
     return Settings(**values).with_overrides(**overrides)

@@ -35,17 +35,15 @@ VOCABULARIES = {
 #: What every job type must reach (issue 6).
 REQUIRED_FOR_JOBS = ("ESCO occupations", "ISCO-08", "ROME 4.0 fiches", "PCS 2020", "PCS 2003")
 
-RECORDS = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX sssom: <https://w3id.org/sssom/>
-SELECT ?s ?p ?o ?j WHERE { GRAPH <%(mappings)s> {
+# Run by store.select (our prefixes).
+RECORDS = """SELECT ?s ?p ?o ?j WHERE { GRAPH <%(mappings)s> {
   ?r a sssom:Mapping ; owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
      sssom:mapping_justification ?j
   FILTER NOT EXISTS { ?r sssom:predicate_modifier "Not" } } }"""
 
 KINDS = """SELECT ?s ?type WHERE { GRAPH <%(referentiel)s> { ?s a ?type } VALUES ?type { %(types)s } }"""
 
-TARGETS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?o ?kind WHERE { GRAPH <%(reference)s> {
+TARGETS = """SELECT ?o ?kind WHERE { GRAPH <%(reference)s> {
   { ?o skos:inScheme ?kind } UNION { ?o a ?kind } } VALUES ?kind { %(kinds)s } }"""
 
 

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +39,14 @@ from .namespaces import (
     DCAT,
     GRAPH_NAMES,
     ID,
+    KIND_PREFIXES,
     PREFIXES,
     RM,
     SPDX,
     SSSOM,
     bind_prefixes,
     graph_iri,
-    turtle_prefixes,
+    writer_prefixes,
 )
 from .releases import ReleaseInfo
 
@@ -141,13 +143,17 @@ def ntriples_lines(graph: Graph) -> list[str]:
     return sorted(line + "\n" for line in text.splitlines() if line.strip())
 
 
-class _Lines:
-    """Sorted N-Triples lines of each named graph, computed once per build and shared by every dump."""
+class NTriplesLines:
+    """Sorted N-Triples lines of each named graph, computed once per build and shared by every dump (so are
+    the texts of the dumps that merge several graphs, and the IRIs of each graph)."""
 
     def __init__(self, graphs: dict[str, Graph], base: str):
         self.graphs = graphs
         self.base = base
         self._cache: dict[str, list[str]] = {}
+        self._merged: dict[tuple[str, ...], str] = {}
+        self._quads: dict[tuple[str, ...], str] = {}
+        self._iris: dict[str, set[str]] = {}
 
     def of(self, name: str) -> list[str]:
         if name not in self._cache:
@@ -155,14 +161,35 @@ class _Lines:
         return self._cache[name]
 
     def merged(self, names: tuple[str, ...]) -> str:
-        return "".join(sorted({line for name in names for line in self.of(name)}))
+        if names not in self._merged:
+            self._merged[names] = "".join(sorted({line for name in names for line in self.of(name)}))
+        return self._merged[names]
 
     def quads(self, names: tuple[str, ...]) -> str:
-        lines = []
-        for name in names:
-            suffix = f" <{graph_iri(name, self.base)}> .\n"
-            lines += [line[: -len(" .\n")] + suffix for line in self.of(name)]
-        return "".join(sorted(lines))
+        if names not in self._quads:
+            lines = []
+            for name in names:
+                suffix = f" <{graph_iri(name, self.base)}> .\n"
+                lines += [line[: -len(" .\n")] + suffix for line in self.of(name)]
+            self._quads[names] = "".join(sorted(lines))
+        return self._quads[names]
+
+    def iris(self, name: str) -> set[str]:
+        """Every IRI of graph ``name``: its terms' and its literals' datatypes (read by pyoxigraph)."""
+        if name not in self._iris:
+            found: set[str] = set()
+            for triple in ox.parse("".join(self.of(name)).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+                for term in triple:
+                    if isinstance(term, ox.NamedNode):
+                        found.add(term.value)
+                    elif isinstance(term, ox.Literal):
+                        found.add(term.datatype.value)
+            self._iris[name] = found
+        return self._iris[name]
+
+
+# json.dumps(item, sort_keys=True, ensure_ascii=False) without making an encoder per call
+_json_text = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
 def _canonical_json(value):
@@ -170,7 +197,9 @@ def _canonical_json(value):
         return {key: _canonical_json(value[key]) for key in sorted(value)}
     if isinstance(value, list):
         items = [_canonical_json(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+        if len(items) < 2:  # most values are alone: nothing to order, no JSON text to make
+            return items
+        return sorted(items, key=_json_text)
     return value
 
 
@@ -191,34 +220,37 @@ class _Compactor:
         self.classes = {iri: key for key, iri in self.context.items() if isinstance(iri, str) and key[0].isupper()}
         self.prefixes = sorted(((iri, key) for key, iri in self.context.items()
                                 if isinstance(iri, str) and iri.endswith(("/", "#"))), key=lambda p: -len(p[0]))
+        self._compact: dict[str, str] = {}
 
     def iri(self, iri: str) -> str:
-        for namespace, prefix in self.prefixes:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
+        compact = self._compact.get(iri)
+        if compact is None:
+            compact = next((f"{prefix}:{iri[len(namespace):]}" for namespace, prefix in self.prefixes
+                            if iri.startswith(namespace) and len(iri) > len(namespace)), iri)
+            self._compact[iri] = compact
+        return compact
 
-    def value(self, term, definition: dict):
-        if isinstance(term, URIRef):
-            return str(term) if definition.get("@type") == "@id" else {"id": str(term)}
+    def value(self, term: ox.NamedNode | ox.Literal, definition: dict):
+        if isinstance(term, ox.NamedNode):
+            return term.value if definition.get("@type") == "@id" else {"id": term.value}
         if term.language:
-            return {"@value": str(term), "@language": term.language}
-        datatype = str(term.datatype or XSD.string)
-        if definition.get("@type") == datatype or (datatype == str(XSD.string) and "@type" not in definition):
-            return str(term)
-        if datatype == str(XSD.string):  # a plain string under a key that coerces: a value object escapes it
-            return {"@value": str(term)}
-        return {"@value": str(term), "@type": self.iri(datatype)}
+            return {"@value": term.value, "@language": term.language}
+        datatype = term.datatype.value
+        if definition.get("@type") == datatype or (datatype == _XSD_STRING and "@type" not in definition):
+            return term.value
+        if datatype == _XSD_STRING:  # a plain string under a key that coerces: a value object escapes it
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": self.iri(datatype)}
 
-    def node(self, graph: Graph, subject: Node) -> dict:
-        node: dict = {"id": str(subject)}
-        for predicate, obj in graph.predicate_objects(subject):
-            if predicate == RDF.type:
-                node.setdefault("type", []).append(self.classes.get(str(obj)) or self.iri(str(obj)))
+    def node(self, subject: str, statements: list[tuple[str, ox.NamedNode | ox.Literal]]) -> dict:
+        node: dict = {"id": subject}
+        for predicate, obj in statements:
+            if predicate == _RDF_TYPE:
+                node.setdefault("type", []).append(self.classes.get(obj.value) or self.iri(obj.value))
                 continue
-            key, definition = self.terms.get(str(predicate), (self.iri(str(predicate)), {}))
-            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, Literal) and obj.language:
-                node.setdefault(key, {}).setdefault(obj.language, []).append(str(obj))
+            key, definition = self.terms.get(predicate, (self.iri(predicate), {}))
+            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, ox.Literal) and obj.language:
+                node.setdefault(key, {}).setdefault(obj.language, []).append(obj.value)
             elif definition.get("@container") == ["@language", "@set"]:
                 node.setdefault(key, {}).setdefault("@none", []).append(self.value(obj, {}))
             else:
@@ -226,19 +258,30 @@ class _Compactor:
         return node
 
 
-def jsonld_document(graph: Graph, context: dict) -> dict:
-    """``graph`` as JSON-LD compacted with ``context``: every value in an array, every datatype kept.
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+
+
+def jsonld_document(graph: Graph | bytes, context: dict) -> dict:
+    """``graph`` (or its N-Triples) as JSON-LD compacted with ``context``: every value in an array, every
+    datatype kept.
 
     The one JSON-LD shape of refmetiers (the dumps; a resource's description can use it too): nodes in
     ``@graph`` sorted by id, the values of each key in a canonical order. Published data has no blank node.
+    The statements are read by pyoxigraph (a dump's are its sorted N-Triples lines, already at hand).
     """
+    ntriples = graph if isinstance(graph, bytes) else graph.serialize(format="nt", encoding="utf-8")
+    by_subject: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = {}
+    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        by_subject.setdefault(triple.subject.value, []).append((triple.predicate.value, triple.object))
     compactor = _Compactor(context)
-    nodes = [compactor.node(graph, subject) for subject in sorted(set(graph.subjects()), key=str)]
+    nodes = [compactor.node(subject, by_subject[subject]) for subject in sorted(by_subject)]
     return {"@context": context["@context"], "@graph": _canonical_json(nodes)}
 
 
-def _jsonld(graph: Graph, context: dict) -> str:
-    return json.dumps(jsonld_document(graph, context), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+def _jsonld(ntriples: str, context: dict) -> str:
+    document = jsonld_document(ntriples.encode("utf-8"), context)
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
 def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str]) -> str:
@@ -248,40 +291,43 @@ def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: d
 
 
 def canonical_turtle(graph: Graph, prefixes: dict[str, str] = PREFIXES) -> str:
-    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes."""
-    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
+    """Turtle written from sorted N-Triples: the same graph (without blank nodes) gives the same bytes.
+
+    ``prefixes`` (with :data:`KIND_PREFIXES`) are the candidates of the one policy (namespaces.writer_prefixes).
+    """
+    candidates = {**KIND_PREFIXES, **prefixes}
+    iris = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    iris.update(str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype)
+    used = writer_prefixes(formats.TURTLE, iris, candidates, used_only=False)
+    return _oxigraph("".join(ntriples_lines(graph)), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, used or {})
 
 
-def _iris(graphs: list[Graph], names: list[URIRef]) -> set[str]:
-    """Every IRI of ``graphs`` (and the graph ``names``), for the Turtle prefix policy."""
-    found = {str(name) for name in names}
-    for graph in graphs:
-        for triple in graph:
-            found.update(str(term) for term in triple if isinstance(term, URIRef))
-        found.update(str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype)
-    return found
+def _iris(lines: NTriplesLines, names: tuple[str, ...], graph_names: list[URIRef]) -> set[str]:
+    """Every IRI of the graphs ``names`` (and the graph names ``graph_names``), for the Turtle prefix policy.
+
+    A literal's datatype counts even when it is xsd:string or rdf:langString: their local names need no
+    escape, so they never change what the policy keeps."""
+    return {str(name) for name in graph_names}.union(*(lines.iris(name) for name in names))
 
 
-def serialise(spec: DumpSpec, fmt: formats.Format, lines: _Lines, context: dict) -> str:
+def serialise(spec: DumpSpec, fmt: formats.Format, lines: NTriplesLines, context: dict) -> str:
     """The text of one dump in one format."""
     if fmt is formats.NQUADS:
         return lines.quads(spec.graphs)
     if fmt in (formats.TRIG, formats.TURTLE):
-        # Prefixes only where no local name needs an escape (namespaces.turtle_prefixes, the one policy).
+        # Prefixes only where no local name needs an escape (namespaces.writer_prefixes, the one policy).
         names = [graph_iri(name, lines.base) for name in spec.graphs] if fmt is formats.TRIG else []
-        prefixes = turtle_prefixes(_iris([lines.graphs[name] for name in spec.graphs], names))
+        prefixes = writer_prefixes(fmt, _iris(lines, spec.graphs, names), used_only=False) or {}
         if fmt is formats.TRIG:
             return _oxigraph(lines.quads(spec.graphs), ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes)
         return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes)
     if fmt is formats.NTRIPLES:
         return lines.merged(spec.graphs)
     if fmt is formats.RDFXML:  # prefixes name the elements (predicates, classes) only
-        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, PREFIXES)
+        prefixes = writer_prefixes(fmt, (), used_only=False) or {}
+        return _oxigraph(lines.merged(spec.graphs), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML, prefixes)
     if fmt is formats.JSONLD:
-        merged = Graph()
-        for name in spec.graphs:
-            merged += lines.graphs[name]
-        return _jsonld(merged, context)
+        return _jsonld(lines.merged(spec.graphs), context)
     raise BuildError(f"no writer for {fmt.name}")
 
 
@@ -460,11 +506,13 @@ def describe_distributions(folder: Path, metadata: Graph, base: str, release_inf
 
 
 def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: ReleaseInfo,
-               validation_report: Graph | None = None, mapping_sets: Sequence[Path] = ()) -> list[Path]:
+               validation_report: Graph | None = None, mapping_sets: Sequence[Path] = (),
+               lines: NTriplesLines | None = None) -> list[Path]:
     """Write every dump to ``dist`` atomically; return the paths written.
 
     ``mapping_sets`` are the SSSOM files, published as they are (and gzipped) beside the crosswalk CSV.
-    Nothing in ``dist`` changes unless every file was written.
+    ``lines`` are ``graphs``' N-Triples lines when the caller has them already. Nothing in ``dist`` changes
+    unless every file was written.
     """
     dist = Path(dist)
     dist.parent.mkdir(parents=True, exist_ok=True)
@@ -472,14 +520,18 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
     staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
     try:
         context = jsonld_context(graphs["ontology"])
-        lines = _Lines(graphs, base)
+        lines = lines or NTriplesLines(graphs, base)
         (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        for spec in DUMPS:
-            for fmt in spec.formats:
-                _write(staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines, context))
-        for path in mapping_sets:
-            _write(staging / Path(path).name, Path(path).read_bytes())
-        _write(staging / CROSSWALK_FILE, crosswalk_csv(graphs))
+        # zlib compresses without the GIL: each dump is gzipped in a thread while the next one is serialised.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="refmetiers-gzip") as writers:
+            written = [writers.submit(_write, staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines,
+                                                                                                   context))
+                       for spec in DUMPS for fmt in spec.formats]
+            written += [writers.submit(_write, staging / Path(path).name, Path(path).read_bytes())
+                        for path in mapping_sets]
+            written.append(writers.submit(_write, staging / CROSSWALK_FILE, crosswalk_csv(graphs)))
+            for future in written:
+                future.result()  # a failed write raises here
         if validation_report is not None:
             report = canonical_report(validation_report)
             (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")

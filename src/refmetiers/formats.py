@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal["graph", "dataset", "results", "html", "data"]
+# The short names (``?format=``, CLI choices, the worker pipe): a typo in a comparison is a type error.
+FormatName = Literal["ttl", "nt", "jsonld", "rdf", "trig", "nq", "json", "xml", "csv", "tsv", "html", "md"]
+# How a writer of the format is given prefixes (namespaces.writer_prefixes): only those under which no local
+# name needs an escape (Turtle, TriG); those declared (RDF/XML: they name elements only); none.
+PrefixPolicy = Literal["escape-free", "declared", "none"]
 W3C = "http://www.w3.org/ns/formats/"
 
 
@@ -22,10 +27,10 @@ class Format:
     ``pyoxigraph`` is the member of ``pyoxigraph.RdfFormat`` (graphs, datasets) or
     ``pyoxigraph.QueryResultsFormat`` (results) that writes it; ``w3c`` its IRI in the W3C format
     registry (http://www.w3.org/ns/formats/), used by service descriptions; ``charset`` what the
-    Content-Type says for text formats.
+    Content-Type says for text formats; ``prefixes`` how its writer is given prefixes.
     """
 
-    name: str
+    name: FormatName
     media_type: str
     extension: str
     kind: Kind
@@ -33,6 +38,7 @@ class Format:
     pyoxigraph: str | None = None
     w3c: str | None = None
     charset: str | None = None
+    prefixes: PrefixPolicy = "none"
 
     @property
     def all_media_types(self) -> tuple[str, ...]:
@@ -55,11 +61,11 @@ class Format:
 
 
 TURTLE = Format("ttl", "text/turtle", "ttl", "graph", ("application/turtle", "application/x-turtle"), "TURTLE",
-                W3C + "Turtle", "utf-8")
+                W3C + "Turtle", "utf-8", prefixes="escape-free")
 NTRIPLES = Format("nt", "application/n-triples", "nt", "graph", (), "N_TRIPLES", W3C + "N-Triples", "utf-8")
 JSONLD = Format("jsonld", "application/ld+json", "jsonld", "graph", (), "JSON_LD", W3C + "JSON-LD")
-RDFXML = Format("rdf", "application/rdf+xml", "rdf", "graph", (), "RDF_XML", W3C + "RDF_XML")
-TRIG = Format("trig", "application/trig", "trig", "dataset", (), "TRIG", W3C + "TriG")
+RDFXML = Format("rdf", "application/rdf+xml", "rdf", "graph", (), "RDF_XML", W3C + "RDF_XML", prefixes="declared")
+TRIG = Format("trig", "application/trig", "trig", "dataset", (), "TRIG", W3C + "TriG", prefixes="escape-free")
 NQUADS = Format("nq", "application/n-quads", "nq", "dataset", (), "N_QUADS", W3C + "N-Quads")
 RESULTS_JSON = Format("json", "application/sparql-results+json", "srj", "results", ("application/json",), "JSON",
                       W3C + "SPARQL_Results_JSON")
@@ -72,10 +78,11 @@ HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",), c
 # Plain JSON (listings, search answers): not SPARQL results, so not advertised as such. After RESULTS_JSON in
 # FORMATS, so that ``json`` and ``application/json`` keep meaning SPARQL results where both are offered.
 JSON = Format("json", "application/json", "json", "data")
+MARKDOWN = Format("md", "text/markdown", "md", "data", charset="utf-8")  # a release's readable diff (RFC 7763)
 
 FORMATS: tuple[Format, ...] = (
     TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS,
-    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML, JSON,
+    RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV, HTML, JSON, MARKDOWN,
 )
 GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
 RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
@@ -108,10 +115,18 @@ def by_media_type(media_type: str, among: Sequence[Format] = FORMATS) -> Format 
 
 
 def by_extension(filename: str) -> Format | None:
-    """The format of a file name (``refmetiers.ttl`` → Turtle); ``None`` if unknown."""
+    """The format of a file name, by its extension only (a format's short name is not an extension: the results
+    format named "json" is written .srj); ``None`` if unknown.
+
+    >>> by_extension("refmetiers.ttl") is TURTLE
+    True
+    >>> by_extension("changes.json") is JSON
+    True
+    """
     if "." not in filename:
         return None
-    return by_name(filename.rsplit(".", 1)[1])
+    key = filename.rsplit(".", 1)[1].lower()
+    return next((fmt for fmt in FORMATS if fmt.extension == key), None)
 
 
 @dataclass(frozen=True)

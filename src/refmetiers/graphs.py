@@ -41,7 +41,8 @@ def read_published(quads: Path, base: str) -> dict[str, Graph]:
     try:
         dataset.parse(quads, format="nquads")
     except Exception as exc:  # rdflib raises plain exceptions for malformed N-Quads
-        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build`") from None
+        raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "
+                          "impossible de lire le graphe publié : lancez `refmetiers build`") from None
     graphs = empty_asserted()
     for name, graph in graphs.items():
         graph += dataset.graph(graph_iri(name, base))

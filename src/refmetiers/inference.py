@@ -20,7 +20,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import owlrl
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -86,6 +85,8 @@ def skos_axioms() -> Graph:
 
 def close_schema(ontology: Graph) -> Graph:
     """The OWL-RL closure of our ontology plus the SKOS axioms (owlrl, on the schema only)."""
+    import owlrl  # only when the rules are not cached
+
     schema = Graph()
     schema += ontology
     schema += skos_axioms()
@@ -194,11 +195,14 @@ def infer(ontology: Graph, data: Graph) -> Graph:
     return apply_rules(data, rules_for(ontology))
 
 
-def with_entailments(graphs: dict[str, Graph], cache_dir: Path | None = None) -> dict[str, Graph]:
-    """``graphs`` (the asserted named graphs) plus graph `inferred`, computed from them."""
+def with_entailments(graphs: dict[str, Graph], cache_dir: Path | None = None,
+                     source: bytes | None = None) -> dict[str, Graph]:
+    """``graphs`` (the asserted named graphs) plus graph `inferred`, computed from them (``source``: the
+    N-Triples of their ENTAILMENT_SOURCES, when the caller has them already)."""
     # The entailment source as N-Triples, graph by graph: merging the graphs in rdflib first cost more
     # than the rules (the store merges them on loading).
-    source = b"".join(graphs[name].serialize(format="nt", encoding="utf-8") for name in ENTAILMENT_SOURCES)
+    if source is None:
+        source = b"".join(graphs[name].serialize(format="nt", encoding="utf-8") for name in ENTAILMENT_SOURCES)
     inferred = apply_rules(source, rules_for(graphs["ontology"], cache_dir))
     bind_prefixes(inferred)
     return {**graphs, "inferred": inferred}

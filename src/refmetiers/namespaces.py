@@ -2,9 +2,13 @@
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
+
+if TYPE_CHECKING:
+    from .formats import Format
 
 BASE = "https://w3id.org/refmetiers/"
 
@@ -74,17 +78,22 @@ KIND_PREFIXES = {
     "isco": "http://data.europa.eu/esco/isco/",
 }
 
+# Every prefix a Turtle writer may use (turtle_prefixes keeps those under which no local name needs an escape).
+ALL_PREFIXES = {**PREFIXES, **KIND_PREFIXES}
+
 # A Turtle local name that needs no escape (PN_LOCAL of the Turtle grammar, without its "\" escapes).
 _PLAIN_LOCAL = re.compile(r"(?:(?:\w|:|%[0-9A-Fa-f]{2})"
                           r"(?:(?:[\w.:-]|%[0-9A-Fa-f]{2})*(?:[\w:-]|%[0-9A-Fa-f]{2}))?)?")
 
 
-def turtle_prefixes(iris: Iterable[str], candidates: dict[str, str] | None = None) -> dict[str, str]:
+def turtle_prefixes(iris: Iterable[str], candidates: dict[str, str] | None = None, *,
+                    used_only: bool = False) -> dict[str, str]:
     """The prefixes a Turtle (or TriG) writer may use for ``iris``: the policy of every Turtle we write.
 
     A candidate (ours and :data:`KIND_PREFIXES` by default) is kept only when every IRI it would shorten
     has a local name that needs no escape, so a serialiser that applies prefixes to every IRI they match
-    (pyoxigraph does) never writes ``rmid:activity\\/A001``; the other IRIs are written in full.
+    (pyoxigraph does) never writes ``rmid:activity\\/A001``; the other IRIs are written in full. With
+    ``used_only``, a candidate no IRI falls under is left out too (web answers: no 36 unused lines).
 
     >>> sorted(turtle_prefixes(["https://w3id.org/refmetiers/id/activity/A001"]))[:3]
     ['dcat', 'dcterms', 'esco']
@@ -92,11 +101,50 @@ def turtle_prefixes(iris: Iterable[str], candidates: dict[str, str] | None = Non
     False
     >>> turtle_prefixes(["https://w3id.org/refmetiers/id/job/x#part-1"], {"rmjob": str(ID) + "job/"})
     {}
+    >>> turtle_prefixes(["https://w3id.org/refmetiers/id/activity/A001"], used_only=True)
+    {'rmactivity': 'https://w3id.org/refmetiers/id/activity/'}
     """
-    candidates = {**PREFIXES, **KIND_PREFIXES} if candidates is None else candidates
-    kept = dict(candidates)
-    for iri in iris:
-        for prefix, namespace in list(kept.items()):
-            if iri.startswith(namespace) and not _PLAIN_LOCAL.fullmatch(iri[len(namespace):]):
-                del kept[prefix]
-    return kept
+    candidates = ALL_PREFIXES if candidates is None else candidates
+    escaped: set[str] = set()
+    used: set[str] = set()
+    for iri in set(iris):
+        for prefix, namespace in candidates.items():
+            if iri.startswith(namespace):
+                used.add(prefix)
+                if not _PLAIN_LOCAL.fullmatch(iri[len(namespace):]):
+                    escaped.add(prefix)
+    return {p: ns for p, ns in candidates.items() if p not in escaped and (p in used or not used_only)}
+
+
+def writer_prefixes(fmt: "Format", iris: Iterable[str], candidates: dict[str, str] | None = None, *,
+                    used_only: bool = True) -> dict[str, str] | None:
+    """The prefixes a pyoxigraph writer of ``fmt`` is given for a document whose IRIs are ``iris``.
+
+    By the format's ``prefixes`` policy: ``escape-free`` (Turtle, TriG) is :func:`turtle_prefixes`;
+    ``declared`` (RDF/XML, where prefixes only name elements) the candidates (:data:`PREFIXES` by default),
+    those the document uses with ``used_only``; ``none`` (N-Triples, N-Quads, JSON-LD: pyoxigraph writes no
+    context) gives ``None`` without reading ``iris``.
+    """
+    if fmt.prefixes == "escape-free":
+        return turtle_prefixes(iris, candidates, used_only=used_only)
+    if fmt.prefixes == "declared":
+        declared = PREFIXES if candidates is None else candidates
+        if not used_only:
+            return dict(declared)
+        seen = set(iris)
+        return {p: ns for p, ns in declared.items() if any(iri.startswith(ns) for iri in seen)}
+    return None
+
+
+def iris_of(triples: Iterable) -> set[str]:
+    """Every IRI of pyoxigraph triples or quads: subjects, predicates, objects, datatypes, graph names."""
+    import pyoxigraph as ox
+
+    found: set[str] = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object, getattr(triple, "graph_name", None)):
+            if isinstance(term, ox.NamedNode):
+                found.add(term.value)
+            elif isinstance(term, ox.Literal):
+                found.add(term.datatype.value)
+    return found

@@ -41,7 +41,8 @@ def graphs_of(dist: Path) -> dict[str, list[ox.Triple]]:
     """The triples of each named graph of the build in ``dist``, in the order of DESIGN.md §3."""
     path = Path(dist) / QUADS_FILE
     if not path.is_file():
-        raise ConfigError(f"{path}: no build found; run `refmetiers build` first")
+        raise ConfigError(f"{path}: no build found; run `refmetiers build` first / aucune construction trouvée : "
+                          "lancez d'abord `refmetiers build`")
     graphs: dict[str, list[ox.Triple]] = {}
     for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
         if isinstance(quad.graph_name, ox.NamedNode):

@@ -231,5 +231,6 @@ def _commit_and_tag(settings: Settings, version: str) -> str:
         done = _git(settings.root, *args)
         if done.returncode != 0:
             raise ConfigError(f"git {' '.join(args[:2])} failed: {done.stderr.strip()} (the release files are "
-                              f"written; commit and tag them by hand)")
+                              f"written; commit and tag them by hand) / échec de git : les fichiers de la version sont "
+                              "écrits, validez-les et étiquetez-les à la main")
     return TAG_PREFIX + version

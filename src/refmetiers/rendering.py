@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import typing
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -13,8 +15,10 @@ from rdflib import Literal
 from .errors import ConfigError, SourceError
 from .validation import Result, ValidationReport, pick
 
-LANGS = ("fr", "en")
-FORMATS = ("text", "json", "junit", "github")
+Lang = typing.Literal["fr", "en"]  # (rdflib's Literal is the RDF term)
+ReportFormat = typing.Literal["text", "json", "junit", "github"]
+LANGS: tuple[Lang, ...] = typing.get_args(Lang)
+FORMATS: tuple[ReportFormat, ...] = typing.get_args(ReportFormat)
 
 
 def result_dict(result: Result, lang: str = "fr") -> dict:
@@ -168,15 +172,17 @@ def render_github(report: ValidationReport, lang: str = "fr") -> str:
     return "\n".join(out) + "\n"
 
 
-RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit, "github": render_github}
+RENDERERS: dict[ReportFormat, Callable[[ValidationReport, str], str]] = {
+    "text": render_text, "json": render_json, "junit": render_junit, "github": render_github}
 
 
-def render(report: ValidationReport, fmt: str = "text", lang: str = "fr") -> str:
+def render(report: ValidationReport, fmt: ReportFormat = "text", lang: str = "fr") -> str:
     """The report in ``fmt`` (one of :data:`FORMATS`) and ``lang`` (``fr`` or ``en``)."""
     if fmt not in RENDERERS:
-        raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)} / choisissez parmi "
+                          f"{', '.join(FORMATS)}")
     if lang not in LANGS:
-        raise ConfigError(f"--lang {lang!r}: choose fr or en")
+        raise ConfigError(f"--lang {lang!r}: choose fr or en / choisissez fr ou en")
     return RENDERERS[fmt](report, lang)
 
 
@@ -201,7 +207,7 @@ def _position(error: SourceError) -> str:
     return where
 
 
-def render_source_error(error: SourceError, fmt: str = "text", lang: str = "fr") -> str:
+def render_source_error(error: SourceError, fmt: ReportFormat = "text", lang: str = "fr") -> str:
     """A file that cannot be read, in ``fmt`` and ``lang`` (what is wrong, where, and what to do)."""
     words = _WORDS[lang]
     message, fix = pick(error.messages, lang), pick(error.fixes, lang)

@@ -8,16 +8,13 @@ import pyoxigraph as ox
 
 from .store import select
 
-_PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rm: <https://w3id.org/refmetiers/def#>
-"""
-
-CONCEPTS_PER_SCHEME = _PREFIXES + """
+# Run by store.select (our prefixes).
+CONCEPTS_PER_SCHEME = """
 SELECT ?scheme (COUNT(DISTINCT ?concept) AS ?concepts) WHERE {
   GRAPH <%(graph)s> { ?concept skos:inScheme ?scheme }
 } GROUP BY ?scheme ORDER BY ?scheme"""
 
-LINKS_PER_JOB = _PREFIXES + """
+LINKS_PER_JOB = """
 SELECT ?job ?label
   (COUNT(DISTINCT ?main) AS ?main_activities) (COUNT(DISTINCT ?secondary) AS ?secondary_activities)
   (COUNT(DISTINCT ?knowhow) AS ?know_how) (COUNT(DISTINCT ?knowledge) AS ?knowledge_items)
@@ -33,7 +30,7 @@ WHERE {
   }
 } GROUP BY ?job ?label ORDER BY ?job"""
 
-MOST_SHARED = _PREFIXES + """
+MOST_SHARED = """
 SELECT ?concept ?label (COUNT(DISTINCT ?job) AS ?jobs) WHERE {
   GRAPH <%(graph)s> {
     ?job a rm:JobType ;

@@ -12,7 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import ConfigError
-from .namespaces import PREFIXES as _ALL_PREFIXES
+from .namespaces import PREFIXES
 
 QUADS_FILE = "refmetiers.nq"
 
@@ -25,9 +25,12 @@ def load_store(dist: Path) -> ox.Store:
     """
     path = Path(dist) / QUADS_FILE
     if not path.is_file():
-        raise ConfigError(f"{path}: no build found; run `refmetiers build` first")
+        raise ConfigError(f"{path}: no build found; run `refmetiers build` first / aucune construction trouvée : "
+                          "lancez d'abord `refmetiers build`")
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    # Lenient (no IRI or language tag validation): the dump is the build's own output, written by pyoxigraph
+    # from strictly parsed, validated sources; it loads twice as fast (the query workers do the same).
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
     return store
 
 
@@ -39,9 +42,13 @@ def solutions(store: ox.Store, query: str, **options) -> ox.QuerySolutions:
     return result
 
 
-def select(store: ox.Store, query: str) -> list[dict[str, Any]]:
-    """Run a SELECT over the union of the named graphs; rows as ``{variable: term}``."""
-    solutions = store.query(query, use_default_graph_as_union=True)
+def select(store: ox.Store, query: str, **options) -> list[dict[str, Any]]:
+    """Run a SELECT over the union of the named graphs; rows as ``{variable: term}``.
+
+    The query may use our prefixes (``namespaces.PREFIXES``) without declaring them; ``options`` as
+    ``Store.query`` takes them.
+    """
+    solutions = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES, **options)
     if not isinstance(solutions, ox.QuerySolutions):
         raise TypeError("not a SELECT query")
     names = [v.value for v in solutions.variables]
@@ -54,8 +61,3 @@ def data_version(dist: Path) -> str:
     source = sums if sums.is_file() else Path(dist) / QUADS_FILE
     return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
 
-
-# The prefixes our serialisations declare: ours and the vocabularies', not the id/ and scheme/ namespaces
-# (their local names contain '/', which Turtle would have to escape).
-
-TURTLE_PREFIXES = {p: iri for p, iri in _ALL_PREFIXES.items() if p not in ("rmid", "rmscheme")}

@@ -178,11 +178,12 @@ def suggest(graph: Graph, kind: str = "skills", min_score: float = 0.6, top: int
         ConfigError: unknown kind, or a score/top out of range.
     """
     if kind not in KINDS:
-        raise ConfigError(f"--kind: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ConfigError(f"--kind: unknown kind {kind!r}; expected one of {', '.join(KINDS)} / sorte inconnue ; "
+                          f"choisissez parmi {', '.join(KINDS)}")
     if not 0.0 <= min_score <= 1.0:
-        raise ConfigError(f"--min-score: {min_score} is not between 0 and 1")
+        raise ConfigError(f"--min-score: {min_score} is not between 0 and 1 / n'est pas entre 0 et 1")
     if top < 1:
-        raise ConfigError(f"--top: {top} must be at least 1")
+        raise ConfigError(f"--top: {top} must be at least 1 / doit valoir au moins 1")
     classes, target_class = KINDS[kind]
     targets = sorted(t for t in graph.subjects(RDF.type, target_class) if isinstance(t, URIRef))
     index: dict[tuple[str, str], list[Label]] = {}
@@ -252,7 +253,8 @@ def check_output(path: Path, settings: Settings) -> None:
     curated = (settings.data_dir / "mappings").resolve()
     if path.resolve().is_relative_to(curated):
         raise ConfigError(f"--output: {path} is inside {curated}, the curated mapping sets; "
-                          "write suggestions elsewhere and copy the accepted records by hand")
+                          "write suggestions elsewhere and copy the accepted records by hand / écrivez les suggestions "
+                          "ailleurs et recopiez à la main celles qui sont acceptées")
 
 
 def load_graph(settings: Settings, extra_targets: Iterable[Path] = ()) -> Graph:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -240,11 +239,13 @@ def validate(data: Graph, shapes: Graph, focus: set[URIRef] | None = None,
     """
     if len(shapes) == 0:
         return ValidationReport(True, Graph(), 0, 0, 0)
+    import pyshacl  # a quarter of a second to import: not on `serve`'s path, which only checks freshness
+
     runnable = resolve_targets(shapes, data, store, focus)
     _, results_graph, text = pyshacl.validate(data, shacl_graph=runnable, inference="none", advanced=True,
                                               allow_warnings=True, abort_on_first=False, inplace=True)
     if not isinstance(results_graph, Graph):  # pyshacl reports a malformed shape instead of validating
-        raise ConfigError(f"the shapes cannot be used: {text}")
+        raise ConfigError(f"the shapes cannot be used: {text} / les formes sont inutilisables")
     bind_prefixes(results_graph)
     results_graph.bind("rmsh", str(RMSH))
     results = _results(results_graph, shapes, data)

@@ -2,7 +2,8 @@
 
 - ``errors``: one class per failure a client can act on (bilingual messages, syntax error position);
 - ``limits``: the caps;
-- ``guard``: what is refused before any parser runs (length, updates, SERVICE, crash shapes);
+- ``guard``: what is refused before the engine runs (length, updates, crash shapes, then SERVICE);
+- ``parsed_guard``: SERVICE looked for in the query parsed by rdflib, when the text could spell it;
 - ``execution``: one query on one pyoxigraph store, within the caps, serialised (runs in a worker);
 - ``worker`` / ``pool``: the worker processes and the parent's end of their pipes (the embedded backend);
 - ``cache``: complete answers of the build being served, for repeated queries (LRU, bounded in bytes);

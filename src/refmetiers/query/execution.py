@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import formats
+from ..namespaces import iris_of, writer_prefixes
 from .errors import QueryRefused, QuerySyntaxError, ResultTooLarge, syntax_error
 from .guard import names_dataset
 from .limits import Limits
@@ -87,19 +88,19 @@ class _Capped:
         return b"".join(self.parts)
 
 
-def _count_rows(body: bytes, fmt_name: str) -> int:
+def _count_rows(body: bytes, fmt: formats.Format) -> int:
     """The number of solutions in a serialised result, exactly for TSV and XML; an upper bound otherwise."""
-    if fmt_name == "tsv":  # one line per solution after the header; newlines in literals are escaped
+    if fmt is formats.RESULTS_TSV:  # one line per solution after the header; newlines in literals are escaped
         return max(body.count(b"\n") - 1, 0)
-    if fmt_name == "xml":
+    if fmt is formats.RESULTS_XML:
         return body.count(b"<result>")
-    return body.count(b"{") if fmt_name == "json" else body.count(b"\n")
+    return body.count(b"{") if fmt is formats.RESULTS_JSON else body.count(b"\n")
 
 
 def _exact_rows(body: bytes, fmt: formats.Format) -> int:
     import pyoxigraph as ox
 
-    if fmt.name == "csv":  # pyoxigraph does not read CSV results back (lossy); Python's csv reader does
+    if fmt is formats.RESULTS_CSV:  # pyoxigraph does not read CSV results back (lossy); Python's csv reader does
         import csv
         import io
 
@@ -159,7 +160,7 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
         fmt = request.results_format
         result.serialize(buffer, fmt.ox)  # type: ignore[arg-type]  # any object with write() will do
         body = buffer.getvalue()
-        count = _count_rows(body, fmt.name)
+        count = _count_rows(body, fmt)
         if count > limits.max_rows:
             count = _exact_rows(body, fmt)
         if count > limits.max_rows:
@@ -182,11 +183,12 @@ def execute(store, request: QueryRequest, limits: Limits) -> QueryResult:
                 raise _too_many_triples(limits)
             yield triple
 
-    from ..store import TURTLE_PREFIXES
-
-    prefixes = TURTLE_PREFIXES if fmt.name in ("ttl", "rdf", "trig", "jsonld") else None
     try:
-        ox.serialize(capped(result), buffer, fmt.ox, prefixes=prefixes)  # type: ignore[arg-type]
+        if fmt.prefixes == "none":  # streamed as the engine yields them
+            ox.serialize(capped(result), buffer, fmt.ox)  # type: ignore[arg-type]
+        else:  # the prefixes depend on every IRI of the answer (namespaces.writer_prefixes)
+            triples = list(capped(result))
+            ox.serialize(triples, buffer, fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples)))  # type: ignore[arg-type]
     except ResultTooLarge:
         raise
     except Exception as exc:  # the generator's exception may come back wrapped

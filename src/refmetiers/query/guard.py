@@ -1,11 +1,10 @@
-"""The guard that runs before any parser: length, updates, SERVICE, and the shapes that crash the engine.
+"""The guard that runs before the engine: length, updates, the shapes that crash a parser, and SERVICE.
 
-pyoxigraph 0.5 overflows its stack on a few hundred nested brackets or chained operators and cannot be
-asked to parse a query without running it, so this guard reads the query as the SPARQL grammar's lexer
-does: strings, IRIs, comments and escapes are opaque; variables, prefixed names, blank node labels,
-language tags and numbers are whole tokens; what is left are keywords and punctuation. A ``SERVICE``
-keyword anywhere among those tokens is refused, however it is spaced or spelled (``.SERVICE``,
-``}service``, ``\\u0053ERVICE``).
+pyoxigraph 0.5 overflows its stack on a few hundred nested brackets or chained operators (so does rdflib's
+parser, a little later), so this guard first reads the query as the SPARQL grammar's lexer does: strings,
+IRIs, comments and escapes are opaque; what is left are keywords, names and punctuation, whose brackets and
+operators are counted. Only then is SERVICE looked for, in the parsed query (``parsed_guard.py``): a lexical
+reading of it had a hole (``?o .SERVICE <…>``, issue 16).
 """
 
 from __future__ import annotations
@@ -15,9 +14,10 @@ import re
 
 from .errors import QueryRefused, QuerySyntaxError, QueryTooLarge, UpdateRefused
 from .limits import Limits
+from .parsed_guard import check_service
 
-# SPARQL 1.1 §19.2: \uXXXX and \UXXXXXXXX escapes are processed before parsing, so a keyword may be
-# spelled with them; we decode them before looking for keywords.
+# SPARQL 1.1 §19.2: \uXXXX and \UXXXXXXXX escapes are processed before parsing, so a keyword or a bracket
+# may be spelled with them; the text is read once as sent and once with them decoded.
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Strings (the four literal forms, with escapes), IRIREF (exact grammar: no spaces, no <>"{}|^`\),
 # escapes, and comments; matched left to right so that a '#' inside an IRI or a string is not a comment.
@@ -30,17 +30,6 @@ _OPAQUE = re.compile(
     r"|\\."  # an escape outside strings (a prefixed name's \' or \#) is neither a quote nor a comment
     r"|#[^\n\r]*",
     re.DOTALL,
-)
-# The grammar's terminals that may contain letters but are not keywords (§19.8): variables, prefixed names
-# (a local name may hold dots but not end with one), blank node labels, language tags, numbers. What is
-# left as a bare word is a keyword, a function name, ``a``, ``true`` or ``false``.
-_TOKEN = re.compile(
-    r"(?P<other>[?$]\w+"  # VAR1, VAR2
-    r"|(?:[^\W\d_][\w.-]*)?:(?:[\w:%-]+(?:\.+[\w:%-]+)*)?"  # PNAME_NS, PNAME_LN
-    r"|_:[\w-]+(?:\.+[\w-]+)*"  # BLANK_NODE_LABEL
-    r"|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"  # LANGTAG
-    r"|\d*\.\d+(?:[eE][+-]?\d+)?|\d+\.?\d*[eE][+-]?\d+|\d+)"  # numbers
-    r"|(?P<word>[^\W\d]\w*)"
 )
 
 
@@ -79,36 +68,29 @@ def blank_opaque(text: str) -> str:
     return _OPAQUE.sub(" ", text)
 
 
-def keywords(code: str) -> list[str]:
-    """The bare words of blanked query text, upper-cased: keywords and function names.
-
-    >>> keywords(blank_opaque("SELECT ?service { ?s ex:a.service _:b.service ?o .service <x> }"))
-    ['SELECT', 'SERVICE']
-    """
-    return [m.group("word").upper() for m in _TOKEN.finditer(code) if m.group("word")]
-
-
 def names_dataset(text: str) -> bool:
     """Whether the query names its own dataset (FROM or FROM NAMED)."""
     return any(_FROM.search(blank_opaque(t)) for t in {text, decode_codepoints(text)})
 
 
 def check_query(text: str, limits: Limits) -> bool:
-    """Refuse, before any parser runs, a query that is too long, an update, SERVICE or a crash shape.
+    """Refuse, before the engine runs, a query that is too long, an update, a crash shape or SERVICE.
 
-    Returns whether the query names its own dataset (FROM or FROM NAMED).
+    Returns whether the query names its own dataset (FROM or FROM NAMED). Parses the query (milliseconds,
+    ``parsed_guard.py``) only if it could spell SERVICE; otherwise a few microseconds of regular expressions.
 
     Raises:
         QueryTooLarge: longer than ``limits.max_query_length`` characters.
         UpdateRefused: the text is a SPARQL Update request.
-        QueryRefused: SERVICE, too deep nesting or too many chained operators.
+        QueryRefused: too deep nesting, too many chained operators, SERVICE, or a mention of SERVICE in a
+            query that does not parse.
     """
     if len(text) > limits.max_query_length:
         raise QueryTooLarge(f"the query has {len(text)} characters; the limit is {limits.max_query_length}",
                             f"la requête a {len(text)} caractères ; la limite est {limits.max_query_length}")
-    # Two readings: the text as the engine tokenises it (escapes stay inside strings and IRIs), and the
-    # text with \u escapes decoded first, as SPARQL 1.1 §19.2 says. A keyword seen in either is refused:
-    # a decoded \u0022 can close a string early in one reading and open one that hides SERVICE in the other.
+    # Two readings: the text as Oxigraph tokenises it (escapes stay inside strings and IRIs), and the text
+    # with \u escapes decoded first, as SPARQL 1.1 §19.2 says (and Jena does). What is refused in either is
+    # refused: a decoded \u0022 can close a string early in one reading and open one in the other.
     codes = [blank_opaque(text)]
     decoded = decode_codepoints(text)
     if decoded != text:
@@ -121,9 +103,6 @@ def check_query(text: str, limits: Limits) -> bool:
             word = update.group(1).upper()
             raise UpdateRefused(f"this endpoint is read-only: {word} (SPARQL Update) is not accepted",
                                 f"ce service est en lecture seule : {word} (SPARQL Update) n'est pas accepté")
-        if "SERVICE" in keywords(code):
-            raise QueryRefused("SERVICE is not allowed: this endpoint never queries other endpoints",
-                               "SERVICE n'est pas permis : ce service n'interroge jamais d'autres services")
     for code in codes:
         depth = deepest = 0
         for char in code:
@@ -142,6 +121,7 @@ def check_query(text: str, limits: Limits) -> bool:
                                f"the limit is {limits.max_operators}",
                                f"la requête enchaîne {operators} opérateurs (UNION, OPTIONAL, chemins, '.', '||' …) ; "
                                f"la limite est {limits.max_operators}")
+    check_service(text, decoded)  # after the caps: rdflib's parser recurses too
     return any(_FROM.search(code) for code in codes)
 
 

@@ -27,7 +27,7 @@ def answer(dist: Path, text: str, results_format: str = "tsv") -> str:
     try:
         result = store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
-        raise ConfigError(f"query: {exc}") from None
+        raise ConfigError(f"query: {exc} / requête mal formée") from None
     if isinstance(result, bool | ox.QueryBoolean):  # pyoxigraph 0.5 answers ASK with a QueryBoolean
         return "true\n" if result else "false\n"
     if isinstance(result, ox.QuerySolutions):

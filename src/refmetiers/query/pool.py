@@ -6,6 +6,11 @@ the others go on serving. The pool watches its workers (a dead idle worker is re
 by the next client), restarts failed spawns with back-off, and reloads a new build on request, old workers
 finishing their queries while new ones take over.
 
+Start-up: the workers are forked by a multiprocessing forkserver that loads the build's store once for all of
+them (``preload.py``), started by ``start_forkserver`` as early as the server can (before it imports its web
+stack), so that the load runs beside the server's own start. A fork takes milliseconds and shares the store's
+memory; a worker of another build (a reload, a second pool in one process) loads its own.
+
 Wire protocol: ``multiprocessing.Connection`` framing (a 4-byte big-endian length, then a pickled tuple).
 The parent reads replies without blocking from the event loop (any loop: uvloop makes the pipe
 non-blocking, so a reply is gathered over as many reads as it takes).
@@ -31,11 +36,38 @@ from .. import formats
 from .errors import BY_NAME, EngineFailure, QueryError, QueryTooExpensive, Unavailable
 from .execution import QueryRequest, QueryResult
 from .limits import Limits
-from .worker import READY_ISOLATED, worker_main
+from .worker import OK, OUT_OF_MEMORY, READY_ISOLATED, worker_main
 
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 1 << 20
+
+
+_forkserver_lock = threading.Lock()
+
+
+def start_forkserver(quads_path: str) -> None:
+    """Start the forkserver the workers are forked from, loading ``quads_path`` for them, and return at once.
+
+    A forkserver already running (started for another build) is kept: only its workers load their own store.
+    """
+    from multiprocessing import forkserver
+
+    from . import preload
+
+    with _forkserver_lock:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(
+            ["__main__", "refmetiers.query.worker", "refmetiers.query.preload"])
+        # The path reaches the forkserver through its environment only (it imports preload at its start).
+        previous = os.environ.get(preload.QUADS_ENV)
+        os.environ[preload.QUADS_ENV] = quads_path
+        try:
+            forkserver.ensure_running()
+        finally:
+            if previous is None:
+                del os.environ[preload.QUADS_ENV]
+            else:
+                os.environ[preload.QUADS_ENV] = previous
 
 
 class WorkerDied(Exception):
@@ -209,7 +241,7 @@ class WorkerPool:
         self.start_timeout_s = start_timeout_s
         self.max_backoff_s = max_backoff_s
         self.stats = PoolStats()
-        self._context = multiprocessing.get_context("spawn")
+        self._context = multiprocessing.get_context("forkserver")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._all: set[Worker] = set()
@@ -254,6 +286,7 @@ class WorkerPool:
         Workers that fail to start are retried in the background with back-off.
         """
         self._loop = asyncio.get_running_loop()
+        start_forkserver(self.quads_path)
         started = await asyncio.gather(*[asyncio.to_thread(self._spawn) for _ in range(self.limits.workers)])
         ready = [w for w in started if w is not None]
         for worker in ready:
@@ -414,13 +447,13 @@ class WorkerPool:
             raise QueryTimeout(f"the query ran past its time budget ({budget:g} s) and was stopped",
                                f"la requête a dépassé son temps imparti ({budget:g} s) et a été arrêtée")
         self.stats.served += 1
-        if reply[0] == "ok":
+        if reply[0] == OK:
             _, kind, fmt_name, body, count, seconds = reply
             fmt = formats.by_name(fmt_name, formats.RESULT_FORMATS if kind != "graph" else formats.GRAPH_FORMATS)
             assert fmt is not None
             return QueryResult(kind, fmt, body, count, seconds)
         _, name, message, message_fr, line, column = reply
-        if name == "memory":
+        if name == OUT_OF_MEMORY:
             self.replace(worker)  # a MemoryError may leave the worker's heap in a poor state
             raise QueryTooExpensive("the query was stopped: it needed more memory than a worker may use",
                                     "la requête a été arrêtée : elle demandait plus de mémoire qu'un processus "

@@ -1,10 +1,10 @@
 """The query service: the guards, then a fair scheduler in front of a backend that runs the query.
 
-Every client query goes through the same steps, whatever runs it: the lexical guard and the protocol
-checks (``guard.py``), admission (how many wait, how many one client holds), then the backend with the
-time budget. The budget starts when a worker takes the query: time spent waiting in line is not taken
-from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote SPARQL endpoint) would
-offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
+Every client query goes through the same steps, whatever runs it: the guard (``guard.py``; a query that could
+spell SERVICE is parsed too, in one thread off the event loop), admission (how many wait, how many one client
+holds), then the backend with the time budget. The budget starts when a worker takes the query: time spent
+waiting in line is not taken from it. The embedded backend is ``pool.WorkerPool``; another backend (a remote
+SPARQL endpoint) would offer the same ``start``/``close``/``ready``/``execute`` and inherit every guard here.
 
 Fairness: a client is "slow" from the moment one of its queries has run ``slow_after`` (a quarter of the
 budget) until one of its queries is fast again. A free worker goes to the waiting query of a client that is
@@ -21,19 +21,25 @@ import asyncio
 import collections
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import ResultCache, cache_key
 from .errors import Overloaded, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, Unavailable
 from .execution import QueryRequest, QueryResult
-from .guard import check_query
+from .guard import check_query, decode_codepoints
 from .limits import Limits
+from .parsed_guard import could_name_service
 from .pool import Worker, WorkerPool
 
 log = logging.getLogger(__name__)
 
 ERROR_WINDOW_S = 60.0
+# A query that could spell SERVICE is parsed (milliseconds, up to about a second for the longest queries the
+# caps let through): off the event loop, one at a time, so that it neither stalls other requests nor takes
+# more than one core.
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-guard")
 
 
 @dataclass
@@ -295,7 +301,11 @@ class QueryService:
             if kept is not None:  # its text passed the guard when it was first answered
                 return kept
         try:
-            names_dataset = check_query(request.text, self.limits)
+            if could_name_service(request.text, decode_codepoints(request.text)):
+                loop = asyncio.get_running_loop()
+                names_dataset = await loop.run_in_executor(_PARSER, check_query, request.text, self.limits)
+            else:
+                names_dataset = check_query(request.text, self.limits)
         except QueryError:
             self.note_client_error(client)
             raise

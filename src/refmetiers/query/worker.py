@@ -1,10 +1,11 @@
-"""The query worker process: cut the network, cap memory, load the store, answer requests until the pipe
-closes. Runs in a spawned process; the parent side is ``pool.py``."""
+"""The query worker process: cut the network, cap memory, take the store, answer requests until the pipe
+closes. Runs in a process forked by the pool's forkserver (``preload.py``); the parent side is ``pool.py``."""
 
 from __future__ import annotations
 
 import os
 import pickle
+from typing import Final
 
 from .errors import QueryError
 from .execution import QueryRequest, execute
@@ -12,6 +13,12 @@ from .limits import Limits
 
 READY_ISOLATED = b"ready:isolated"
 READY_NETWORKED = b"ready:networked"
+# The first field of a reply, and the names of the failures that are not a QueryError class (errors.BY_NAME):
+# both ends of the pipe read them from here.
+OK: Final = "ok"
+ERROR: Final = "error"
+OUT_OF_MEMORY: Final = "memory"
+INTERNAL: Final = "internal"
 
 
 def isolate_network() -> bool:
@@ -49,10 +56,11 @@ def worker_main(conn, quads_path: str, limits: Limits, stderr_path: str | None =
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limits.max_worker_memory, limits.max_worker_memory))
-    import pyoxigraph as ox
+    from . import preload
 
-    store = ox.Store()
-    store.bulk_load(path=quads_path, format=ox.RdfFormat.N_QUADS)
+    store = preload.take(quads_path)
+    if store is None:
+        store = preload.load(quads_path)
     conn.send_bytes(READY_ISOLATED if isolated else READY_NETWORKED)
     while True:
         try:
@@ -63,11 +71,11 @@ def worker_main(conn, quads_path: str, limits: Limits, stderr_path: str | None =
         reply: tuple
         try:
             result = execute(store, request, limits)
-            reply = ("ok", result.kind, result.format.name, result.body, result.count, result.seconds)
+            reply = (OK, result.kind, result.format.name, result.body, result.count, result.seconds)
         except QueryError as exc:
-            reply = ("error", type(exc).__name__, exc.message, exc.message_fr, exc.line, exc.column)
+            reply = (ERROR, type(exc).__name__, exc.message, exc.message_fr, exc.line, exc.column)
         except MemoryError:
-            reply = ("error", "memory", "", "", None, None)
+            reply = (ERROR, OUT_OF_MEMORY, "", "", None, None)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
-            reply = ("error", "internal", f"{type(exc).__name__}: {exc}", "", None, None)
+            reply = (ERROR, INTERNAL, f"{type(exc).__name__}: {exc}", "", None, None)
         conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))

@@ -136,11 +136,12 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None) -> FastAP
                                           max_errors_per_minute=settings.max_client_errors, backend=backend,
                                           result_cache_bytes=settings.result_cache_bytes)
         loop = asyncio.get_running_loop()
-        # The workers load their copy of the store while this process loads its own.
-        context.store, _ = await asyncio.gather(loop.run_in_executor(None, load_store, settings.dist),
-                                                context.service.start())
-        context.version = data_version(settings.dist, settings.releases_dir)
-        context.dumps = await loop.run_in_executor(None, scan_dumps, settings.dist)
+        # The workers are forked from the forkserver's store while this process loads its own, reads the
+        # build's version and lists (and hashes) its dumps, each in a thread.
+        context.store, _, context.version, context.dumps = await asyncio.gather(
+            loop.run_in_executor(None, load_store, settings.dist), context.service.start(),
+            loop.run_in_executor(None, data_version, settings.dist, settings.releases_dir),
+            loop.run_in_executor(None, scan_dumps, settings.dist))
         context.cookbook = load_cookbook(settings.root / "queries")
         context.ready = context.service.ready
         context.started = time.perf_counter() - start

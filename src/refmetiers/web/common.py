@@ -26,13 +26,15 @@ class Params:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise BadRequest(f"the parameters are not valid UTF-8 (byte {exc.start})") from None
+                raise BadRequest(f"the parameters are not valid UTF-8 (byte {exc.start})",
+                                 f"les paramètres ne sont pas de l'UTF-8 valide (octet {exc.start})") from None
         except LookupError:
-            raise BadRequest(f"unknown charset {charset!r}") from None
+            raise BadRequest(f"unknown charset {charset!r}", f"jeu de caractères inconnu : {charset!r}") from None
         try:
             return cls(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict"))
         except UnicodeDecodeError as exc:
-            raise BadRequest(f"a parameter is not valid UTF-8 once percent-decoded: {exc.reason}") from None
+            raise BadRequest(f"a parameter is not valid UTF-8 once percent-decoded: {exc.reason}",
+                             f"un paramètre n'est pas de l'UTF-8 valide une fois décodé : {exc.reason}") from None
 
     def extend(self, other: Params) -> None:
         self.pairs += other.pairs
@@ -43,7 +45,8 @@ class Params:
     def one(self, name: str) -> str | None:
         values = self.all(name)
         if len(values) > 1:
-            raise BadRequest(f"the parameter {name!r} is given {len(values)} times; give it once")
+            raise BadRequest(f"the parameter {name!r} is given {len(values)} times; give it once",
+                             f"le paramètre {name!r} est donné {len(values)} fois ; donnez-le une seule fois")
         return values[0] if values else None
 
     def __contains__(self, name: str) -> bool:
@@ -71,12 +74,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}")
+        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}",
+                              f"le corps de la requête a {declared} octets ; la limite est {limit}")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+            raise PayloadTooLarge(f"the request body is larger than {limit} bytes",
+                                  f"le corps de la requête dépasse {limit} octets")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -116,12 +121,14 @@ def choose_format(request: Request, params: Params, offered: tuple[formats.Forma
         fmt = formats.by_name(override, offered) or formats.by_media_type(override, offered)
         if fmt is None or fmt not in offered:
             choices = ", ".join(formats.names(offered))
-            raise BadRequest(f"format {override!r} is not served here; choose one of {choices}")
+            raise BadRequest(f"format {override!r} is not served here; choose one of {choices}",
+                             f"le format {override!r} n'est pas servi ici ; choisissez parmi {choices}")
         return fmt
     fmt = formats.negotiate(request.headers.get("accept"), offered)
     if fmt is None:
-        raise NotAcceptable("none of the media types in Accept is served here; this resource is available as "
-                            + ", ".join(f.media_type for f in offered))
+        served = ", ".join(f.media_type for f in offered)
+        raise NotAcceptable(f"none of the media types in Accept is served here; this resource is available as {served}",
+                            f"aucun des types de l'en-tête Accept n'est servi ici ; cette ressource existe en {served}")
     return fmt
 
 

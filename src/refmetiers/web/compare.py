@@ -43,7 +43,8 @@ def router(context) -> APIRouter:
         iri = value if "/" in value else context.base + "id/job/" + value
         if iri not in jobs():
             raise BadRequest(f"{name}={value!r}: no job type of the reference has this IRI or slug; "
-                             "see /compare for the list")
+                             "see /compare for the list", f"{name}={value!r} : aucun emploi-type du référentiel n'a "
+                             "cet IRI ou cet identifiant ; voyez la liste sur /compare")
         return iri
 
     cache: dict[str, set[str]] = {}
@@ -68,7 +69,8 @@ def router(context) -> APIRouter:
         if fmt is not formats.HTML:
             missing = [name for name, iri in (("from", source), ("to", target)) if iri is None]
             if missing:
-                raise BadRequest(f"give {' and '.join(missing)}: the IRI or slug of a job type")
+                raise BadRequest(f"give {' and '.join(missing)}: the IRI or slug of a job type",
+                                 f"donnez {' et '.join(missing)} : l'IRI ou l'identifiant d'un emploi-type")
             assert source is not None and target is not None
             body = compare(context.store, source, target).as_json()
             return Response(json.dumps(body, ensure_ascii=False), media_type="application/json", headers=headers)

@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, Response
 
 from .. import __version__, formats
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
-from ..store import TURTLE_PREFIXES
+from ..namespaces import iris_of, writer_prefixes
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
 from .html import render
@@ -101,7 +101,8 @@ def router(context) -> APIRouter:
     def download(request: Request, name: str) -> Response:
         entry = listing().get(name)
         if entry is None:
-            raise NotFound(f"no file {name!r} in the dumps; see /dumps/ for the list")
+            raise NotFound(f"no file {name!r} in the dumps; see /dumps/ for the list",
+                           f"aucun fichier {name!r} parmi les exports ; voyez la liste sur /dumps/")
         headers = {"ETag": entry.etag, "Cache-Control": "public, max-age=3600"}
         if not_modified(request, entry.etag):
             return Response(status_code=304, headers=headers)
@@ -112,7 +113,10 @@ def router(context) -> APIRouter:
         disposition = "attachment" if name.endswith(".gz") else "inline"
         if not entry.pinned_unchanged():
             raise NotReady(f"{name} was overwritten in place under this server; it is served again once the server "
-                           "has reloaded the build (a build swaps dist/ in whole) or restarted")
+                           "has reloaded the build (a build swaps dist/ in whole) or restarted",
+                           f"{name} a été réécrit sur place sous ce serveur ; il sera servi de nouveau quand le "
+                           "serveur aura rechargé la construction (une construction remplace dist/ en entier) ou "
+                           "redémarré")
         # Always the descriptor opened at scan time, never the path: a rebuild renames dist/ away at any moment,
         # and the listed content (size, checksum, ETag) must be what is sent, old build or new.
         return PinnedFileResponse(entry, media_type=media_type, headers=headers,
@@ -128,9 +132,8 @@ def router(context) -> APIRouter:
         turtle = listing()[VOID_FILE].read_bytes()  # the served build's, even while a rebuild swaps dist/
         if fmt is formats.TURTLE:
             return Response(turtle, media_type=fmt.content_type, headers=headers)
-        triples = ox.parse(turtle, format=ox.RdfFormat.TURTLE)
-        body = ox.serialize(triples, format=fmt.ox,
-                            prefixes=TURTLE_PREFIXES if fmt.name == "rdf" else None)
+        triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+        body = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples)))
         return Response(body, media_type=fmt.content_type, headers=headers)
 
     add_route(api, "/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")

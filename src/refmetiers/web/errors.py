@@ -22,27 +22,38 @@ from .routes import allowed_methods
 log = logging.getLogger(__name__)
 
 
-class BadRequest(RefmetiersError):
+class WebError(RefmetiersError):
+    """A request the web layer refuses, with what to change in English and in French (both required)."""
+
+    def __init__(self, message: str, message_fr: str):
+        super().__init__(message)
+        self.message_fr = message_fr
+
+    def facts(self) -> dict:
+        return {"message_fr": self.message_fr}
+
+
+class BadRequest(WebError):
     """The request is malformed (parameters, encoding)."""
 
 
-class NotFound(RefmetiersError):
+class NotFound(WebError):
     """No such resource or file."""
 
 
-class NotAcceptable(RefmetiersError):
+class NotAcceptable(WebError):
     """``Accept`` names only types we do not serve."""
 
 
-class PayloadTooLarge(RefmetiersError):
+class PayloadTooLarge(WebError):
     """The request body is larger than the cap."""
 
 
-class UnsupportedMediaType(RefmetiersError):
+class UnsupportedMediaType(WebError):
     """A POST body of a type the route does not take."""
 
 
-class NotReady(RefmetiersError):
+class NotReady(WebError):
     """The service is still starting."""
 
 
@@ -101,29 +112,49 @@ async def handle_refmetiers_error(request: Request, exc: RefmetiersError) -> Res
     status = status_of(exc)
     if status == 500:
         log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-    facts = exc.facts() if isinstance(exc, qs.QueryError) else None
+    facts = exc.facts() if isinstance(exc, qs.QueryError | WebError) else None
     return error_response(request, status, str(exc), type(exc).__name__, facts=facts)
 
 
 async def handle_language_error(request: Request, exc: LanguageError) -> Response:
-    return error_response(request, 400, str(exc), "LanguageError")
+    return error_response(request, 400, str(exc), "LanguageError",
+                          facts={"message_fr": str(exc).replace("choose fr or en", "choisissez fr ou en")})
 
 
 async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+    """Starlette's own errors (no route, wrong method) in our words and shape, as the routes' errors are."""
     headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 404:
+        return error_response(request, 404, f"nothing is published at {request.url.path}; see / for what is",
+                              "NotFound", headers,
+                              {"message_fr": f"rien n'est publié à l'adresse {request.url.path} ; voir / pour ce qui "
+                                             "l'est"})
     if exc.status_code == 405:
         # Each method is its own route (one OpenAPI operation each): Starlette's Allow names only the first.
-        headers["Allow"] = ", ".join(allowed_methods(request.url.path))
-    return error_response(request, exc.status_code, str(exc.detail), "HTTPException", headers)
+        allowed = ", ".join(allowed_methods(request.url.path))
+        headers["Allow"] = allowed
+        return error_response(request, 405, f"{request.url.path} takes {allowed}, not {request.method}",
+                              "MethodNotAllowed", headers,
+                              {"message_fr": f"{request.url.path} accepte {allowed}, pas {request.method}"})
+    french = _HTTP_FR.get(exc.status_code)
+    return error_response(request, exc.status_code, str(exc.detail), "HTTPException", headers,
+                          facts={"message_fr": french} if french else None)
+
+
+# Starlette's other errors say their status in English: here in French.
+_HTTP_FR = {400: "requête invalide", 413: "requête trop grande", 414: "adresse trop longue",
+            431: "en-têtes trop grands"}
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
-    return error_response(request, 400, f"invalid request: {exc}", "RequestValidationError")
+    return error_response(request, 400, f"invalid request: {exc}", "RequestValidationError",
+                          facts={"message_fr": f"requête invalide : {exc}"})
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.url.path)
-    return error_response(request, 500, "internal error (logged on the server)", "InternalError")
+    return error_response(request, 500, "internal error (logged on the server)", "InternalError",
+                          facts={"message_fr": "erreur interne (consignée sur le serveur)"})
 
 
 def install(app) -> None:

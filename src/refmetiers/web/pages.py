@@ -14,9 +14,8 @@ from .common import add_route
 from .html import Tr, choose_language, render
 from .links import local_href, pick_label
 
-TREE = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rm: <https://w3id.org/refmetiers/def#>
-SELECT ?family ?sub ?job ?sheet WHERE {
+# Run by store.select (our prefixes).
+TREE = """SELECT ?family ?sub ?job ?sheet WHERE {
   ?family a rm:Family .
   OPTIONAL {
     ?job a rm:JobType ; rm:family ?family .
@@ -25,8 +24,7 @@ SELECT ?family ?sub ?job ?sheet WHERE {
   }
 }"""
 
-DATASET = """PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?title ?description WHERE {
+DATASET = """SELECT ?title ?description WHERE {
   <%s> dcterms:title ?title ; dcterms:description ?description .
   FILTER(lang(?title) = "%s" && lang(?description) = "%s")
 } LIMIT 1"""

@@ -19,23 +19,25 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import formats, releases
-from ..changes import CATEGORIES, from_json
 from ..dumps import media_type_of, sha256
-from ..namespaces import PREFIXES, graph_iri
+from ..namespaces import KIND_PREFIXES, graph_iri, iris_of, writer_prefixes
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
 from .html import render as render_page
+from .resources import OFFERED
 
 LISTING = (formats.HTML, formats.JSON)
 RDF_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
-PAGE_OFFER = (formats.HTML, *RDF_OFFER)
+PAGE_OFFER = OFFERED  # a version IRI negotiates as its unversioned IRI does (/def, /dataset): Turtle by default
 CHANGES_OFFER = (formats.HTML, formats.JSON, *RDF_OFFER)
 IMMUTABLE = "public, max-age=86400"
-_RDF_PREFIXES = {**PREFIXES, "kgcl": "http://w3id.org/kgcl/", "prov": "http://www.w3.org/ns/prov#"}
 
 
 def _serialise(triples: list, fmt: formats.Format) -> bytes:
-    written = ox.serialize(triples, format=fmt.ox, prefixes=_RDF_PREFIXES if fmt.name in ("ttl", "rdf") else None)
+    from ..changes import CHANGE_PREFIXES  # kgcl-schema and linkml take 0.6 s to import: not at start-up
+
+    candidates = {**CHANGE_PREFIXES, **KIND_PREFIXES}
+    written = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples), candidates))
     return written or b""
 
 
@@ -58,7 +60,8 @@ def router(context) -> APIRouter:
             if entry.version == version:
                 return entry
         cut = ", ".join(e.version for e in reversed(catalogue())) or "none yet"
-        raise NotFound(f"no release {version!r}; releases: {cut} (see /releases/) / aucune version {version!r}")
+        raise NotFound(f"no release {version!r}; releases: {cut} (see /releases/)",
+                       f"aucune version {version!r} ; versions : {cut} (voyez /releases/)")
 
     def respond(request: Request, path: str, offered: tuple[formats.Format, ...], key: str, html, rdf, json_body=None):
         """Negotiate, answer 304 when the client holds it, else build only the representation asked for."""
@@ -69,6 +72,8 @@ def router(context) -> APIRouter:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         if fmt is formats.HTML:
+            from ..changes import CATEGORIES  # kgcl-schema and linkml take 0.6 s to import: not at start-up
+
             template, values = html()
             return render_page(context, request, template, headers=headers, categories=CATEGORIES, **values)
         if fmt is formats.JSON:
@@ -141,7 +146,8 @@ def router(context) -> APIRouter:
         entry = release(version)
         path = entry.folder / name
         if name.startswith(".") or "/" in name:
-            raise NotFound(f"no file {name!r} in release {version}")
+            raise NotFound(f"no file {name!r} in release {version}",
+                           f"aucun fichier {name!r} dans la version {version}")
         if path.is_file():
             digest = sha256(path)
             headers = {"ETag": f'"{digest[:32]}"', "Cache-Control": IMMUTABLE}
@@ -163,7 +169,8 @@ def router(context) -> APIRouter:
             if not_modified(request, tag):
                 return Response(status_code=304, headers=headers)
             return Response(data, media_type=fmt.content_type, headers=headers)
-        raise NotFound(f"no file {name!r} in release {version}; see /dumps/{version}/ for the list")
+        raise NotFound(f"no file {name!r} in release {version}; see /dumps/{version}/ for the list",
+                       f"aucun fichier {name!r} dans la version {version} ; voyez la liste sur /dumps/{version}/")
 
     # ---- /changes/OLD/NEW ----
     def change_set(request: Request, old: str, new: str) -> Response:
@@ -171,11 +178,14 @@ def router(context) -> APIRouter:
         if entry.previous != old or not entry.has_changes:
             pairs = ", ".join(f"/changes/{e.previous}/{e.version}" for e in catalogue() if e.has_changes) or "none"
             raise NotFound(f"no published diff from {old!r} to {new!r}; published: {pairs} (or run "
-                           f"`refmetiers diff {old} {new}`)")
+                           f"`refmetiers diff {old} {new}`)", f"aucune différence publiée de {old!r} à {new!r} ; "
+                           f"publiées : {pairs} (ou lancez `refmetiers diff {old} {new}`)")
         stem = entry.folder / releases.CHANGES_STEM
         json_file, ttl_file = stem.with_suffix(".json"), stem.with_suffix(".ttl")
 
         def html() -> tuple[str, dict]:
+            from ..changes import from_json
+
             published = from_json(json_file.read_text(encoding="utf-8"))
             return "changes.html", {"change_set": published, "entry": entry, "base": base}
 

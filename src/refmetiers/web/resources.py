@@ -13,8 +13,7 @@ from starlette.responses import Response
 from .. import formats
 from ..compare import closest_jobs
 from ..describe import Description, describe, labels_of, value_of
-from ..namespaces import PREFIXES
-from ..store import TURTLE_PREFIXES
+from ..namespaces import PREFIXES, iris_of, writer_prefixes
 from . import svg
 from .common import (
     add_route,
@@ -343,8 +342,7 @@ def _sort_key(value: dict):
 
 def serialise(description: Description, fmt: formats.Format) -> bytes:
     triples = description.triples + description.label_triples()
-    body = ox.serialize(triples, format=fmt.ox,
-                        prefixes=TURTLE_PREFIXES if fmt.name in ("ttl", "rdf") else None)
+    body = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples)))
     assert body is not None  # (None only when writing to a file)
     return body
 
@@ -371,13 +369,16 @@ def router(context) -> APIRouter:
         iri = context.base + path
         params = query_params(request)
         if not VALID_PATH.fullmatch(path):  # a space, a quote, a bracket: never one of our IRIs
-            raise NotFound(f"no resource <{iri}> in this dataset")
+            raise NotFound(f"no resource <{iri}> in this dataset",
+                           f"aucune ressource <{iri}> dans ce jeu de données")
         try:
             description = describe(context.store, iri, base=context.base)
         except ValueError:  # an IRI pyoxigraph refuses is not one of ours
-            raise NotFound(f"no resource <{iri}> in this dataset") from None
+            raise NotFound(f"no resource <{iri}> in this dataset",
+                           f"aucune ressource <{iri}> dans ce jeu de données") from None
         if description is None:
-            raise NotFound(f"no resource <{iri}> in this dataset")
+            raise NotFound(f"no resource <{iri}> in this dataset",
+                           f"aucune ressource <{iri}> dans ce jeu de données")
         fmt = choose_format(request, params, OFFERED)
         lang = choose_language(request)[0] if fmt is formats.HTML else ""
         tag = etag(context.version, iri, fmt.name, lang)

@@ -45,7 +45,9 @@ def _whole(params, name: str, default: int, low: int, high: int | None) -> int:
         return default
     if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
         bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise BadRequest(f"{name}={text!r}: give a whole number {bound}")
+        bound_fr = f"de {low} à {high}" if high is not None else f"d'au moins {low}"
+        raise BadRequest(f"{name}={text!r}: give a whole number {bound}", f"{name}={text!r} : donnez un nombre entier "
+                         f"{bound_fr}")
     return int(text)
 
 
@@ -58,7 +60,7 @@ def router(context) -> APIRouter:
         limit = _whole(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         page = _whole(params, "page", 1, 1, None)
         if len(text) > 200:
-            raise BadRequest("q: give at most 200 characters")
+            raise BadRequest("q: give at most 200 characters", "q : donnez au plus 200 caractères")
         fmt = choose_format(request, params, OFFERED)
         lang = choose_language(request)[0]
         index = context.labels()

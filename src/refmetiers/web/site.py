@@ -1,7 +1,8 @@
 """`refmetiers site OUT/`: the whole publication as static files, and the server rules that negotiate them.
 
-Every IRI we publish (``/id/…``, ``/scheme/…``, ``/def``, ``/dataset``) gets one file per representation
-(HTML, Turtle, JSON-LD, N-Triples, RDF/XML), the dumps are copied under ``dumps/``, the VoID under
+Every IRI we publish (``/id/…``, ``/scheme/…``, ``/def``, ``/dataset`` and every release's ``/def/X.Y.Z``,
+``/dataset/X.Y.Z``) gets one file per representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML), the dumps
+are copied under ``dumps/`` (a release's under ``dumps/X.Y.Z/``, with ``/releases/`` and ``/changes/…``), the VoID under
 ``.well-known/``, and the label index goes to ``search-index.json``. The files are the web application's
 own answers: the site is made by asking the app (in process, no socket) for each IRI in each format, so
 a page or a serialisation is rendered by exactly the code ``refmetiers serve`` runs, never a copy of it.
@@ -37,13 +38,13 @@ from ..store import select
 
 MARKER = ".refmetiers-site"
 # The dynamic routes a static host cannot answer; the nginx config proxies them when given an upstream.
-DYNAMIC_ROUTES = ("/sparql", "/search", "/compare", "/docs", "/openapi.json", "/healthz", "/readyz", "/releases",
-                  "/changes")
+DYNAMIC_ROUTES = ("/sparql", "/search", "/compare", "/docs", "/openapi.json", "/healthz", "/readyz")
 RESOURCE_ROOTS = ("id/", "scheme/", "def/", "dataset/")  # def/X.Y.Z, dataset/X.Y.Z: when the app serves them
 RESOURCE_FIXED = ("def", "dataset")
 # How long a cache may keep an answer; the same values as the app's (web/resources.py, web/dumps.py).
 RESOURCE_MAX_AGE = 300
 DUMP_MAX_AGE = 3600
+RELEASE_MAX_AGE = 86400  # a release never changes once cut (web/releases.py)
 
 
 @dataclass(frozen=True)
@@ -161,15 +162,13 @@ class _Writer:
         self.result.files += 1
         self.result.bytes += len(body)
 
-    def copy(self, source: Path, relative: str) -> None:
-        self.write(relative, source.read_bytes())
-
 
 async def _get(client, path: str, accept: str | None = None, params: dict | None = None) -> bytes:
     response = await client.get(path, headers={"Accept": accept} if accept else {}, params=params)
     if response.status_code != 200:
         raise ConfigError(f"{path}: the application answered {response.status_code} while writing the site: "
-                          f"{response.text[:300]}")
+                          f"{response.text[:300]} / l'application a répondu {response.status_code} pendant l'écriture "
+                          "du site")
     return response.content
 
 
@@ -198,14 +197,16 @@ def write_site(settings: Settings, out: Path, options: SiteOptions | None = None
     try:
         asyncio.run(_write_tree(settings, staging, result))
         from .dumps import LISTING, VOID_OFFER
+        from .releases import CHANGES_OFFER
         from .resources import OFFERED
 
         server = staging / "server"
         server.mkdir()
-        (server / "nginx.conf").write_text(nginx_config(out, options, OFFERED, VOID_OFFER, LISTING)
+        (server / "nginx.conf").write_text(nginx_config(out, options, OFFERED, VOID_OFFER, LISTING, CHANGES_OFFER)
                                            .replace("{version}", result.data_version), encoding="utf-8")
         (server / "nginx-standalone.conf").write_text(NGINX_STANDALONE, encoding="utf-8")
-        (staging / ".htaccess").write_text(htaccess(options, OFFERED, VOID_OFFER, LISTING), encoding="utf-8")
+        (staging / ".htaccess").write_text(htaccess(options, OFFERED, VOID_OFFER, LISTING, CHANGES_OFFER),
+                                           encoding="utf-8")
         if options.public_url:
             (server / "w3id.htaccess").write_text(w3id_htaccess(settings.base_iri, options.public_url),
                                                   encoding="utf-8")
@@ -251,7 +252,8 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
                 writer.write(f"dumps/index.{fmt.extension}",
                              await _get(client, "/dumps/", params={"format": fmt.name}), slot)
             for name, entry in sorted(context.dumps.items()):
-                writer.copy(entry.path, f"dumps/{name}")
+                writer.write(f"dumps/{name}", entry.read_bytes())
+            await _write_releases(client, settings, writer)
             writer.write("index.html", await _get(client, "/", accept="text/html"))
             for name in static_files():
                 writer.write(f"static/{name}", await _get(client, f"/static/{name}"))
@@ -261,6 +263,41 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
             # What a browser gets instead (a page of the site; nginx picks it when Accept names text/html).
             for status, (path, params, accept) in HTML_ERRORS.items():
                 writer.write(f".errors/{status}.html", await _get_error(client, path, params, accept, status))
+
+
+async def _write_releases(client, settings: Settings, writer: _Writer) -> None:
+    """Every release's version IRIs and files, as the app answers them: ``/def/X.Y.Z`` (``/dataset/X.Y.Z`` is a
+    resource of the store), ``/dumps/X.Y.Z/`` and its files, ``/releases/`` and ``/changes/OLD/NEW``."""
+    from ..releases import catalogue
+    from .releases import CHANGES_OFFER
+    from .releases import LISTING as RELEASES_LISTING
+    from .resources import OFFERED
+
+    cut = catalogue(settings.releases_dir, settings.base_iri)
+    if not cut:
+        return
+    for slot, fmt in enumerate(RELEASES_LISTING):
+        writer.write(f"releases/index.{fmt.extension}", await _get(client, "/releases/", params={"format": fmt.name}),
+                     slot)
+    for entry in cut:
+        version = entry.version
+        for iri in ("def", "dataset"):
+            if (writer.root / f"{iri}/{version}.{OFFERED[0].extension}").is_file():
+                continue  # already written as a resource of the store
+            for slot, fmt in enumerate(OFFERED):
+                writer.write(f"{iri}/{version}.{fmt.extension}",
+                             await _get(client, f"/{iri}/{version}", params={"format": fmt.name}), slot)
+        for slot, fmt in enumerate(RELEASES_LISTING):
+            writer.write(f"dumps/{version}/index.{fmt.extension}",
+                         await _get(client, f"/dumps/{version}/", params={"format": fmt.name}), slot)
+        listed = json.loads(await _get(client, f"/dumps/{version}/", params={"format": "json"}))
+        for file in listed["files"]:
+            writer.write(f"dumps/{version}/{file['name']}", await _get(client, file["url"]))
+        if entry.has_changes:
+            for slot, fmt in enumerate(CHANGES_OFFER):
+                writer.write(f"changes/{entry.previous}/{version}.{fmt.extension}",
+                             await _get(client, f"/changes/{entry.previous}/{version}", params={"format": fmt.name}),
+                             slot)
 
 
 def static_files() -> list[str]:
@@ -302,17 +339,21 @@ HTML_ERRORS = {400: ("/def", {"format": "pdf"}, BROWSER_ACCEPT), 404: ("/id/.err
 async def _get_error(client, path: str, params: dict | None, accept: str, status: int) -> bytes:
     response = await client.get(path, params=params, headers={"Accept": accept})
     if response.status_code != status or not response.headers.get("content-type", "").startswith("text/html"):
-        raise ConfigError(f"{path}: expected a {status} page, got {response.status_code}")
+        raise ConfigError(f"{path}: expected a {status} page, got {response.status_code} / page {status} attendue, "
+                          f"{response.status_code} reçue")
     return response.content
 
 
 def _error_bodies() -> dict[int, dict]:
     return {
         400: {"status": 400, "error": "BadRequest",
-              "message": "format: not served here; choose one of ttl, html, jsonld, nt, rdf"},
-        404: {"status": 404, "error": "NotFound", "message": "no such resource in this dataset"},
+              "message": "format: not served here; choose one of ttl, html, jsonld, nt, rdf",
+              "message_fr": "format : non servi ici ; choisissez ttl, html, jsonld, nt ou rdf"},
+        404: {"status": 404, "error": "NotFound", "message": "no such resource in this dataset",
+              "message_fr": "aucune ressource à cette adresse dans ce jeu de données"},
         406: {"status": 406, "error": "NotAcceptable",
-              "message": "none of the media types in Accept is served here"},
+              "message": "none of the media types in Accept is served here",
+              "message_fr": "aucun des types de média de l'en-tête Accept n'est servi ici"},
     }
 
 
@@ -407,13 +448,13 @@ def _nginx_upstream(options: SiteOptions) -> tuple[str, str]:
     return upstream, location
 
 
-def nginx_config(out: Path, options: SiteOptions, offered, void_offer, listing) -> str:
+def nginx_config(out: Path, options: SiteOptions, offered, void_offer, listing, changes) -> str:
     """An nginx ``http``-level include: the negotiation maps and one ``server`` serving ``out``.
 
     ``nginx -c`` needs a main file around it (events, pid, temp paths): ``include`` this one in its
     ``http`` block, or see docs/deploy.md for a complete example.
     """
-    groups = {"res": offered, "void": void_offer, "list": listing}
+    groups = {"res": offered, "void": void_offer, "list": listing, "changes": changes}
     maps = []
     for key, group in groups.items():
         maps.append(_nginx_map(f"$rm_{key}_accept", "$http_accept", accept_patterns(group), group[0].extension))
@@ -450,7 +491,7 @@ server {{
     charset utf-8;
     charset_types {_charset_types()};
     types {{
-{_types_block([offered, void_offer, listing])}
+{_types_block([offered, void_offer, listing, changes])}
     }}
     default_type application/octet-stream;
     absolute_redirect off;
@@ -465,8 +506,13 @@ server {{
     location = /.refmetiers-site {{ return 404; }}
     location ^~ /server/ {{ return 404; }}
 
-    # Every IRI we publish: one file per representation, chosen by ?format= or Accept.
+    # Every IRI we publish: one file per representation, chosen by ?format= or Accept. A version IRI
+    # (/def/X.Y.Z, /dataset/X.Y.Z) never changes: it is cached longer.
     location ~ ^/(def|dataset)/$ {{ return 307 /$1; }}
+    location ~ ^/(def|dataset)/[^/]+$ {{
+{negotiated("res", "$document_root$uri", RELEASE_MAX_AGE)}
+        add_header Link $rm_res_link;
+    }}
     location ~ ^/(id|scheme|def|dataset)(/|$) {{
 {negotiated("res", "$document_root$uri", RESOURCE_MAX_AGE)}
         add_header Link $rm_res_link;
@@ -485,12 +531,30 @@ server {{
             add_header Cache-Control "public, max-age={DUMP_MAX_AGE}";
             add_header Content-Disposition "attachment";
         }}
-        location = /dumps/SHA256SUMS {{
+        location ~ /SHA256SUMS$ {{
             default_type text/plain;
             types {{ }}
             add_header Cache-Control "public, max-age={DUMP_MAX_AGE}";
         }}
-        location ~ /dumps/index\\. {{ return 404; }}
+        location ~ ^/dumps/(?:[^/]+/)?index\\. {{ return 404; }}
+        # A release's files: /dumps/X.Y.Z/ lists them.
+        location ~ ^/dumps/[^/]+/$ {{
+            types {{ text/html html; application/json {listing[-1].extension}; }}
+{negotiated("list", "$document_root${uri}index", RELEASE_MAX_AGE)}
+        }}
+    }}
+    # The releases and their published diffs (web/releases.py).
+    location = /releases {{ return 308 /releases/; }}
+    location = /releases/ {{
+        types {{ text/html html; application/json {listing[-1].extension}; }}
+{negotiated("list", "$document_root/releases/index", RESOURCE_MAX_AGE)}
+    }}
+    location ^~ /releases/ {{ return 404; }}
+    location ~ ^/changes/[^/]+/[^/]+$ {{
+        types {{
+{_types_block([changes])}
+        }}
+{negotiated("changes", "$document_root$uri", RELEASE_MAX_AGE)}
     }}
     location = / {{
         try_files /index.html =404;
@@ -530,15 +594,16 @@ http {
 """
 
 
-def htaccess(options: SiteOptions, offered, void_offer, listing) -> str:
+def htaccess(options: SiteOptions, offered, void_offer, listing, changes) -> str:
     """Apache rules (mod_rewrite, mod_headers, mod_mime) for the same tree, in the site's root folder."""
     # The same table as nginx's types block (every extension of the registry), and the listing's JSON as the
     # app answers it.
     mimes = dict(line.split()[::-1] for line in
-                 (entry.strip().rstrip(";") for entry in _types_block([offered, void_offer, listing]).splitlines()))
+                 (entry.strip().rstrip(";") for entry in
+                  _types_block([offered, void_offer, listing, changes]).splitlines()))
     mimes[listing[-1].extension] = "application/json"
     text = sorted(ext for ext, media in mimes.items() if media.startswith("text/") or media == "application/n-triples")
-    representations = "|".join(sorted({f.extension for g in (offered, void_offer, listing) for f in g}))
+    representations = "|".join(sorted({f.extension for g in (offered, void_offer, listing, changes) for f in g}))
     lines = [
         "# Generated by `refmetiers site`; regenerate rather than edit. The same negotiation as server/nginx.conf",
         "# (a map on Accept, then ?format=); needs AllowOverride All and mod_rewrite, mod_headers, mod_mime.",
@@ -558,20 +623,23 @@ def htaccess(options: SiteOptions, offered, void_offer, listing) -> str:
             f"    ErrorDocument {status} /.errors/{status}.html", "</If>")],
         'Header merge Vary Accept env=REDIRECT_RM_NEGOTIATED',
         f'Header set Cache-Control "public, max-age={RESOURCE_MAX_AGE}" env=REDIRECT_RM_NEGOTIATED',
-        '<If "%{THE_REQUEST} =~ m#^\\S+ /dumps/[^/?\\s]+[?\\s]#">',
+        '<If "%{THE_REQUEST} =~ m#^\\S+ /dumps/(?:[^/?\\s]+/)?[^/?\\s]+[?\\s]#">',
         f'    Header set Cache-Control "public, max-age={DUMP_MAX_AGE}"',
         "</If>",
         "RewriteEngine on",
         "# Only what is published: not these rules, the site's marker, the error bodies, nor the files behind a",
         "# negotiated IRI (they are reached through it).",
         "RewriteCond %{ENV:REDIRECT_STATUS} ^$",
-        "RewriteRule ^(server/.*|\\.refmetiers-site|\\.htaccess|\\.errors/.*|(id|scheme|def|dataset)/.+\\.("
-        + representations + ")|(def|dataset|\\.well-known/void|dumps/index)\\.(" + representations + "))$ - [R=404,L]",
+        "RewriteRule ^(server/.*|\\.refmetiers-site|\\.htaccess|\\.errors/.*|(id|scheme|def|dataset|changes)/.+\\.("
+        + representations + ")|(def|dataset|\\.well-known/void|dumps/index|dumps/[^/]+/index|releases/index)\\.("
+        + representations + "))$ - [R=404,L]",
         "RewriteRule ^dumps$ /dumps/ [R=308,L]",
+        "RewriteRule ^releases$ /releases/ [R=308,L]",
         "RewriteRule ^(def|dataset)/$ /$1 [R=307,L]",
     ]
     groups = [("(?:id|scheme|def|dataset)/.+|def|dataset", offered, ""), ("\\.well-known/void", void_offer, ""),
-              ("dumps/", listing, "index")]
+              ("dumps/", listing, "index"), ("releases/", listing, "index"), ("dumps/[^/]+/", listing, "index"),
+              ("changes/[^/]+/[^/]+", changes, "")]
     for path_pattern, group, suffix in groups:
         rule = f"^({path_pattern})$"
         first = f"%{{DOCUMENT_ROOT}}/$1{suffix}.{group[0].extension}"

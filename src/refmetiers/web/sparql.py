@@ -14,7 +14,7 @@ from starlette.responses import Response
 from .. import formats
 from .. import query as qs
 from ..errors import RefmetiersError
-from ..store import TURTLE_PREFIXES
+from ..namespaces import ALL_PREFIXES, iris_of, writer_prefixes
 from .common import (
     Params,
     add_route,
@@ -54,9 +54,11 @@ def _timeout(params: Params) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        raise BadRequest(f"timeout={value!r}: give a number of seconds") from None
+        raise BadRequest(f"timeout={value!r}: give a number of seconds",
+                         f"timeout={value!r} : donnez un nombre de secondes") from None
     if not seconds > 0:
-        raise BadRequest(f"timeout={value!r}: give a positive number of seconds")
+        raise BadRequest(f"timeout={value!r}: give a positive number of seconds",
+                         f"timeout={value!r} : donnez un nombre de secondes positif")
     return seconds
 
 
@@ -102,8 +104,9 @@ def router(context) -> APIRouter:
         if fmt is formats.HTML:
             return query_page(context, request, headers=headers)
         endpoint = context.base + "sparql"  # the published address, never the request's Host header
-        body = ox.serialize(service_description(context, endpoint), format=fmt.ox,
-                            prefixes={"sd": SD, **TURTLE_PREFIXES} if fmt.name in ("ttl", "rdf") else None)
+        triples = service_description(context, endpoint)
+        body = ox.serialize(triples, format=fmt.ox,
+                            prefixes=writer_prefixes(fmt, iris_of(triples), {**ALL_PREFIXES, "sd": SD}))
         return Response(body, media_type=fmt.content_type, headers=headers)
 
     def render_html(request: Request, result: qs.QueryResult, text: str) -> Response:
@@ -123,7 +126,8 @@ def router(context) -> APIRouter:
 
     async def answer(request: Request) -> Response:
         if not context.ready or context.service is None:
-            raise NotReady("the query service is starting; retry in a moment")
+            raise NotReady("the query service is starting; retry in a moment",
+                           "le service de requêtes démarre ; réessayez dans un instant")
         params = query_params(request)
         text = None
         if request.method == "POST":
@@ -134,22 +138,29 @@ def router(context) -> APIRouter:
             elif media_type == DIRECT:
                 text = qs.decode_body(body, charset)
             elif media_type == UPDATE:
-                raise qs.UpdateRefused("this endpoint is read-only: SPARQL Update requests are not accepted")
+                raise qs.UpdateRefused("this endpoint is read-only: SPARQL Update requests are not accepted",
+                                       "ce service est en lecture seule : les requêtes SPARQL Update ne sont pas "
+                                       "acceptées")
             elif body:
                 raise UnsupportedMediaType(
-                    f"POST a query as {FORM} (query=…) or as {DIRECT}, not {media_type or 'no type'}")
+                    f"POST a query as {FORM} (query=…) or as {DIRECT}, not {media_type or 'no type'}",
+                    f"envoyez la requête en {FORM} (query=…) ou en {DIRECT}, pas en {media_type or 'sans type'}")
         if "update" in params:
-            raise qs.UpdateRefused("this endpoint is read-only: the update operation is not accepted")
+            raise qs.UpdateRefused("this endpoint is read-only: the update operation is not accepted",
+                                   "ce service est en lecture seule : l'opération update n'est pas acceptée")
         if text is None:
             text = params.one("query")
         elif "query" in params:
-            raise BadRequest("give the query either in the body or as the query parameter, not both")
+            raise BadRequest("give the query either in the body or as the query parameter, not both",
+                             "donnez la requête soit dans le corps, soit dans le paramètre query, pas les deux")
         if text is None:
             if request.method == "POST":
-                raise BadRequest("no query: POST it as query=… (form) or as the body (application/sparql-query)")
+                raise BadRequest("no query: POST it as query=… (form) or as the body (application/sparql-query)",
+                                 "aucune requête : envoyez-la en query=… (formulaire) ou comme corps "
+                                 "(application/sparql-query)")
             return render_page(request, params)
         if not text.strip():
-            raise BadRequest("the query parameter is empty")
+            raise BadRequest("the query parameter is empty", "le paramètre query est vide")
         default_graphs, named_graphs = graph_iris(params, "default-graph-uri"), graph_iris(params, "named-graph-uri")
         accept = request.headers.get("accept")
         results_format = (_override(params, RESULT_OFFER) or formats.negotiate(accept, RESULT_OFFER)
@@ -215,7 +226,8 @@ def graph_iris(params: Params, name: str) -> tuple[str, ...]:
     values = tuple(params.all(name))
     for value in values:
         if not ABSOLUTE_IRI.match(value):
-            raise BadRequest(f"{name}={value!r}: give an absolute IRI (such as {GRAPH_EXAMPLE})")
+            raise BadRequest(f"{name}={value!r}: give an absolute IRI (such as {GRAPH_EXAMPLE})",
+                             f"{name}={value!r} : donnez un IRI absolu (comme {GRAPH_EXAMPLE})")
     return values
 
 
