@@ -180,6 +180,11 @@ def cookbook_mix(store: ox.Store, dataset: Dataset, folder: Path = REPO / "queri
         dataset.queries.append((path.stem, text, "text/turtle" if graph else JSON_RESULTS))
 
 
+def uncached(text: str, number: int) -> str:
+    """``text`` made unique by a trailing comment: the same query, never answered from a cache."""
+    return f"{text}\n# {number}"
+
+
 # --------------------------------------------------------------------------------------------------------
 # Runners
 # --------------------------------------------------------------------------------------------------------
@@ -245,21 +250,26 @@ def run_inprocess(store: ox.Store, dataset: Dataset, concurrency: int, max_reque
 def run_http(url: str, dataset: Dataset, system: str, concurrency: int, max_requests: int,
              max_seconds: float, path_only: str | None = None, unique: bool = False) -> Cell:
     """The dataset's query mix as GET /sparql?query=… (or ``path_only``, the HTTP floor) through
-    :func:`timed_gets`; ``unique``: each request's query made unique by a numbered comment."""
+    :func:`timed_gets`. ``unique``: each request's query made unique (``uncached``)."""
     path = urllib.parse.urlsplit(url).path
-    items = [("floor", path_only, accept) if path_only else (kind, path + "?" + urllib.parse.urlencode({"query": text}),
-                                                              accept)
-             for kind, text, accept in dataset.queries]
-    return timed_gets(url, items, dataset.name, system, concurrency, max_requests, max_seconds,
-                      unique=unique and not path_only)
+    queries = dataset.queries
+
+    def item(i: int) -> tuple[str, str, str]:
+        kind, text, accept = queries[i % len(queries)]
+        if path_only:
+            return "floor", path_only, accept
+        return kind, path + "?" + urllib.parse.urlencode({"query": uncached(text, i) if unique else text}), accept
+
+    return timed_gets(url, item, dataset.name, system, concurrency, max_requests, max_seconds)
 
 
-def timed_gets(url: str, items: list[tuple[str, str, str]], dataset: str, system: str, concurrency: int,
-               max_requests: int, max_seconds: float, unique: bool = False) -> Cell:
-    """GET each (kind, target, Accept) of ``items`` in turn, timed, until ``max_requests`` or ``max_seconds``:
-    ``concurrency`` client threads, each with one persistent HTTP/1.1 connection (stdlib http.client: the
-    lightest client at hand, so that the figures measure the server more than the client). ``unique``: each
-    target's last parameter (the query) gets a numbered comment, "\n# N", percent-encoded."""
+def timed_gets(url: str, items, dataset: str, system: str, concurrency: int,
+               max_requests: int, max_seconds: float) -> Cell:
+    """GET each (kind, target, Accept) of ``items`` (a list, or a function of the request's number) in turn,
+    timed, until ``max_requests`` or ``max_seconds``: ``concurrency`` client threads, each with one persistent
+    HTTP/1.1 connection (stdlib http.client: the lightest client at hand, so that the figures measure the server
+    more than the client)."""
+    item_at = items if callable(items) else (lambda i: items[i % len(items)])
     parsed = urllib.parse.urlsplit(url)
     cell = Cell(dataset, system, concurrency, [], 0.0)
     counter = iter(range(max_requests))
@@ -272,9 +282,7 @@ def timed_gets(url: str, items: list[tuple[str, str, str]], dataset: str, system
         for i in counter:
             if time.perf_counter() > deadline:
                 break
-            kind, target, accept = items[i % len(items)]
-            if unique:
-                target += f"%0A%23+{i}"
+            kind, target, accept = item_at(i)
             began = time.perf_counter()
             try:
                 connection.request("GET", target, headers={"Accept": accept})
