@@ -61,7 +61,8 @@ def test_every_english_span_says_so_on_a_french_page(client):
 def test_a_bad_language_is_a_400_page(client):
     response = client.get("/", params={"lang": "de"}, headers={"Accept": BROWSER})
     assert response.status_code == 400
-    assert "lang='de': choose fr or en" in html.unescape(response.text)
+    assert "lang='de': choisissez fr ou en" in html.unescape(response.text)  # the page's language: French
+    assert "choose fr or en" not in html.unescape(response.text)  # one language at a time
     assert '<nav aria-label' in response.text  # in the site layout
 
 
@@ -88,8 +89,10 @@ def test_406_page_for_a_browser_asking_only_for_what_we_do_not_serve(client):
     assert response.status_code == 406
     assert response.headers["content-type"].startswith("application/json")
     page = client.get("/dumps/", params={"format": "pdf"}, headers={"Accept": BROWSER})
-    assert page.status_code == 400 and "Requête incorrecte" in page.text and "'pdf' is not served" in html.unescape(
-        page.text)
+    assert page.status_code == 400 and "Requête incorrecte" in page.text
+    assert "le format 'pdf' n'est pas servi ici" in html.unescape(page.text)
+    english = client.get("/dumps/", params={"format": "pdf"}, headers={"Accept": BROWSER, "Accept-Language": "en"})
+    assert "Bad request" in english.text and "format 'pdf' is not served here" in html.unescape(english.text)
 
 
 # --- compare ----------------------------------------------------------------------------------------------
