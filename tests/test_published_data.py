@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import doctest
+import html
 import io
+import json
 import re
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS, XSD
 
 from conftest import REPO
 from refmetiers import namespaces
@@ -27,6 +29,7 @@ from refmetiers.namespaces import BASE, RM
 from refmetiers.sssom import read_mapping_set
 from refmetiers.validation import validate
 from refmetiers.web import create_app
+from test_transcription import SCAN, sheet_wordings_from_scan
 
 MAPPING_PROPERTIES = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
 
@@ -202,3 +205,66 @@ def test_readme_counts_the_crosswalk_links(published):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| `refmetiers-crosswalk.csv`"))
     assert row.rstrip(" |").endswith(f"| {len(crosswalk(published))} links")
+
+
+# --- each job page shows its sheet's own wording of a shared item (issue 12 item 7) -------------------------
+
+@pytest.mark.skipif(not SCAN.exists(), reason="the scanned source lies outside the repository")
+def test_each_job_page_shows_its_sheets_own_wording(published):
+    """The wordings are read off the scan (../shared/seed), not off the data: a wording node missing, or
+    a page showing the shared concept's label only, fails."""
+    data = Graph()
+    for path in sorted((REPO / "data" / "jobs").glob("*.ttl")) + sorted((REPO / "data" / "schemes").glob("*.ttl")):
+        data.parse(path, format="turtle")
+    expected = sheet_wordings_from_scan(data)
+    assert sum(len(w) for w in expected.values()) >= 20
+    with TestClient(create_app(load_settings(environ={}, root=REPO, dist_dir=dist_of(published)))) as client:
+        for slug, wordings in sorted(expected.items()):
+            for lang in ("fr", "en"):
+                page = html.unescape(client.get(f"/id/job/{slug}", params={"lang": lang},
+                                                headers={"Accept": "text/html"}).text)
+                quote = '<q class="wording">' if lang == "fr" else '<q class="wording" lang="fr">'
+                for concept, wording in wordings.items():
+                    assert f"{quote}{wording}</q>" in page, (slug, lang, wording)
+                    assert f'href="/id/{concept.split("/id/", 1)[1]}"' in page
+    # an item whose sheet wording is the concept's preferred label shows that label, with no wording note
+    with TestClient(create_app(load_settings(environ={}, root=REPO, dist_dir=dist_of(published)))) as client:
+        page = html.unescape(client.get("/id/job/technicien-de-maintenance", params={"lang": "fr"},
+                                        headers={"Accept": "text/html"}).text)
+    assert "Installer et configurer les postes de travail d'un parc informatique</a>" in page
+    assert page.count('<q class="wording">') == len(expected["technicien-de-maintenance"])
+
+
+# --- /id/… JSON-LD: the dumps' context and shape (issue 12, "one shape everywhere") -------------------------
+
+def test_an_id_answer_and_the_dump_use_the_same_context_and_shape(published):
+    dist = dist_of(published)
+    context = json.loads((dist / "context.jsonld").read_text(encoding="utf-8"))
+    dump = json.loads((dist / "refmetiers.jsonld").read_text(encoding="utf-8"))
+    iri = BASE + "id/job/technicien-de-maintenance"
+    with TestClient(create_app(load_settings(environ={}, root=REPO, dist_dir=dist))) as client:
+        answer = client.get("/id/job/technicien-de-maintenance", headers={"Accept": "application/ld+json"})
+        ntriples = client.get("/id/job/technicien-de-maintenance", params={"format": "nt"}).text
+        ontology_answer = client.get("/def", params={"format": "jsonld"}).json()
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/ld+json")
+    document = answer.json()
+    assert document["@context"] == dump["@context"] == context["@context"] == ontology_answer["@context"]
+    node = next(n for n in document["@graph"] if n["id"] == iri)
+    in_dump = next(n for n in dump["@graph"] if n["id"] == iri)
+    # the same keys, each with the same kind of value (an array, or a language map of arrays) and the same
+    # values for what the dump holds (the answer adds the build's inferences about the job)
+    for key, values in in_dump.items():
+        if key == "id":
+            continue
+        assert type(node[key]) is type(values), key
+        if isinstance(values, list):
+            assert all(v in node[key] for v in values), key
+        else:
+            assert all(set(texts) <= set(node[key][lang]) for lang, texts in values.items()), key
+    assert all(isinstance(v, list | dict) for n in document["@graph"] for k, v in n.items() if k != "id")
+    # typed values as the dump writes them: the lexical form under a key whose context entry carries the datatype
+    assert node["sourcePage"] == ["43", "44", "45"] and node["openToBeginners"] == ["true"]
+    assert context["@context"]["sourcePage"]["@type"] == str(XSD.integer)
+    assert node["prefLabel"] == {"en": ["Desktop support technician"], "fr": ["Technicien de maintenance"]}
+    # it parses back to the triples of the N-Triples answer
+    assert isomorphic(Graph().parse(data=answer.text, format="json-ld"), Graph().parse(data=ntriples, format="nt"))

@@ -18,7 +18,8 @@ import pytest
 from conftest import FIXTURES, REPO
 from refmetiers.sssom import read_mapping_set
 
-SETS = sorted((REPO / "data" / "mappings").glob("*.sssom.tsv"))
+# The curated sets, and the curators' review logs of rejected suggestions (curation/, never published).
+SETS = sorted((REPO / "data" / "mappings").glob("*.sssom.tsv")) + sorted((REPO / "curation").glob("*.sssom.tsv"))
 
 # One process for everything (sssom-py takes seconds to import): the `sssom validate` and `sssom parse` commands
 # run in-process through click, then the parsed sets are described for the assertions below.

@@ -187,3 +187,44 @@ def test_occupations_kind_proposes_esco_occupations_for_job_types_without_one():
         """, format="turtle")
     candidates = suggest(graph, "occupations", min_score=0.6, top=3)
     assert [(str(c.subject).rsplit("/", 1)[1], c.score) for c in candidates] == [("webmestre", 1.0)]
+
+
+def test_a_rejected_suggestion_is_recorded_and_never_proposed_again(root):
+    """The curator's loop: suggest, reject one pair in the review log (curation/, outside data/), suggest again."""
+    from dataclasses import replace
+
+    from refmetiers.sssom import write_mapping_set
+    from refmetiers.suggest import REVIEW_FOLDER, rejected_pairs
+
+    settings = load_settings(root=root)
+    out = io.StringIO()
+    suggest_links(settings, out, "skills", 0.5, 3)
+    first = read_mapping_set(root / "s.sssom.tsv", out.getvalue())
+    rejected = first.mappings[0]
+    (root / REVIEW_FOLDER).mkdir()
+    with (root / REVIEW_FOLDER / "skills-rejected.sssom.tsv").open("w", encoding="utf-8") as log:
+        curie_map = first.curie_map | {"rmagent": "https://w3id.org/refmetiers/id/agent/"}
+        write_mapping_set(log, first.metadata | {"curie_map": curie_map}, [replace(
+            rejected, predicate_modifier="Not", mapping_justification="semapv:ManualMappingCuration",
+            reviewer_id=("rmagent:team",), comment="Rejected on review: not the same skill.")])
+    pair = (first.expand(rejected.subject_id), first.expand(rejected.object_id))
+    assert rejected_pairs(settings) == {pair}
+    again = io.StringIO()
+    suggest_links(settings, again, "skills", 0.5, 3)
+    second = read_mapping_set(root / "s.sssom.tsv", again.getvalue())
+    pairs = {(second.expand(m.subject_id), second.expand(m.object_id)) for m in second.mappings}
+    assert pair not in pairs
+    assert {(first.expand(m.subject_id), first.expand(m.object_id)) for m in first.mappings[1:]} <= pairs
+    # the log is a valid SSSOM set of negative mappings, and the build never publishes it (it is not under data/)
+    log = read_mapping_set(root / REVIEW_FOLDER / "skills-rejected.sssom.tsv")
+    assert [m.negated for m in log.mappings] == [True]
+
+
+def test_the_projects_review_log_is_negative_mappings_each_with_its_reason_and_reviewer():
+    from refmetiers.suggest import REVIEW_FOLDER
+
+    log = read_mapping_set(Path(__file__).resolve().parents[1] / REVIEW_FOLDER / "esco-skills-rejected.sssom.tsv")
+    assert len(log.mappings) > 100
+    for m in log.mappings:
+        assert m.negated and m.reviewer_id == ("rmagent:team",) and m.similarity_score is not None
+        assert m.comment.startswith("Rejected on review") and m.mapping_tool == "refmetiers suggest-links"

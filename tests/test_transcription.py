@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
 from conftest import JOB_SLUGS
 
@@ -424,6 +424,8 @@ def test_shared_concepts(graph, predicate, label, jobs):
 def test_no_two_concepts_of_a_scheme_share_a_label(graph):
     seen: dict[tuple, URIRef] = {}
     for c, s in graph.subject_objects(SKOS.inScheme):
+        if (c, OWL.deprecated, Literal(True)) in graph:
+            continue  # a deprecated concept keeps the labels it was published with; its successor may take them
         for p in (SKOS.prefLabel, SKOS.altLabel):
             for label in graph.objects(c, p):
                 key = (s, str(label).casefold(), label.language)
@@ -462,6 +464,8 @@ def test_linked_concepts_exist_with_their_class(graph):
                             (RM.VariabilityFactor, [RM.variabilityFactor]),
                             (RM.Activity, [RM.mainActivity, RM.secondaryActivity])):
         for c in graph.subjects(RDF.type, cls):
+            if (c, OWL.deprecated, Literal(True)) in graph:
+                continue  # retired: no sheet uses it any more, its IRI stays
             top = next(graph.objects(c, SKOS.broader), c)
             assert any(list(graph.subjects(p, top)) for p in predicates), c
 
@@ -518,7 +522,8 @@ def test_a_job_file_holds_its_job_and_its_sheet_parts_only(slug):
     g = Graph().parse(DATA / "jobs" / f"{slug}.ttl", format="turtle")
     subjects = {str(s) for s in g.subjects()}
     assert str(job(slug)) in subjects
-    assert all(s == str(job(slug)) or s.startswith(str(job(slug)) + "#behaviour-") for s in subjects), subjects
+    parts = (str(job(slug)) + "#behaviour-", str(job(slug)) + "#wording-")
+    assert all(s == str(job(slug)) or s.startswith(parts) for s in subjects), subjects
 
 
 # --- audit pass: corrections pinned ------------------------------------------------------------------
@@ -690,3 +695,90 @@ def test_a_merge_never_makes_a_sheet_say_more_than_it_does(graph):
     assert (c080, SKOS.related, c023) in graph
     assert {str(j).rsplit("/", 1)[1] for j in graph.subjects(RM.requiredKnowledge, c023)} == {
         "analyste-d-exploitation", "integrateur-d-exploitation"}
+
+
+# --- each sheet's own wording of a shared item (merge policy, CONTRIBUTING.md; issue 12 item 7) -----------
+
+# The headings of a sheet in the scan, and the property whose items each one lists (None: not an item list).
+HEADINGS = [("Activités principales", RM.mainActivity), ("Activités accessoires", RM.secondaryActivity),
+            ("Savoir-faire spécifique", RM.requiredKnowHow), ("Connaissances spécifi", RM.requiredKnowledge),
+            ("Compétences comportementales", None), ("Variabilité", RM.variabilityFactor),
+            ("Emplois-types de proximité", None)]
+ITEM_PROPERTIES = [p for _, p in HEADINGS if p is not None]
+
+
+def scan_sections() -> dict[str, dict]:
+    """Per sheet slug, per item property, the scan text under that heading (normalised by scan_text)."""
+    lines = SCAN.read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip().startswith("Famille")] + [len(lines)]
+    out: dict[str, dict] = {}
+    for slug, start, end in zip(SHEETS, starts, starts[1:], strict=False):
+        texts: dict = {}
+        current = None
+        for line in lines[start:end]:
+            heading = next((p for h, p in HEADINGS if line.strip().startswith(h)), False)
+            if heading is not False:
+                current = heading
+            elif current is not None:
+                texts.setdefault(current, []).append(line)
+        out[slug] = {p: scan_text(" ".join(v)) for p, v in texts.items()}
+    return out
+
+
+def sheet_wordings_from_scan(g: Graph) -> dict[str, dict[str, str]]:
+    """Per sheet, the items whose wording in the scan is not the concept's French preferred label: the
+    concept's IRI → the longest of its French labels found under the item's heading (the sheet's wording)."""
+    found: dict[str, dict[str, str]] = {}
+    for slug, sections in scan_sections().items():
+        for p in ITEM_PROPERTIES:
+            for concept in g.objects(job(slug), p):
+                pref = pref_fr(g, concept)
+                candidates = [w for w in [pref, *labels(g, concept, SKOS.altLabel)] if scan_text(w) in sections.get(p, "")]
+                if candidates:
+                    best = max(candidates, key=lambda w: len(scan_text(w)))
+                    if best != pref:
+                        found.setdefault(slug, {})[str(concept)] = best
+    return found
+
+
+def recorded_wordings(g: Graph, slug: str) -> dict[str, str]:
+    out = {}
+    for node in g.objects(job(slug), RM.sheetWording):
+        (concept,) = g.objects(node, RM.wordingOf)
+        (text,) = g.objects(node, RM.wording)
+        assert str(node) == f"{job(slug)}#wording-{str(concept).rsplit('/', 1)[1]}"
+        out[str(concept)] = str(text)
+    return out
+
+
+@pytest.mark.skipif(not SCAN.exists(), reason="the scanned source lies outside the repository")
+def test_each_sheet_records_its_own_wording_where_a_merge_changed_it(graph):
+    expected = sheet_wordings_from_scan(graph)
+    assert {slug: recorded_wordings(graph, slug) for slug in SHEETS if recorded_wordings(graph, slug)} == expected
+    # the cases the audit named (fidelity.md, D2 and section 3), read off the scan by hand
+    assert expected["technicien-de-maintenance"][f"{BASE}id/activity/A023"] == "Assurer un support aux utilisateurs"
+    assert expected["technicien-reseaux"][f"{BASE}id/activity/A023"] == "Assurer le support technique"
+    assert expected["integrateur-d-exploitation"][f"{BASE}id/knowledge/C023"] == "Méthodes, outils et normes d'exploitation"
+    assert expected["technicien-reseaux"][f"{BASE}id/knowledge/C010"] == "Protocoles de communication"
+
+
+def test_the_network_protocols_are_one_concept_and_the_merged_ones_stay_deprecated(graph):
+    c010 = URIRef(f"{BASE}id/knowledge/C010")
+    users = {str(j).rsplit("/", 1)[1] for j in graph.subjects(RM.requiredKnowledge, c010)}
+    assert users == {"administrateur-de-reseaux-d-entreprise", "ingenieur-administrateur-systeme-et-reseaux",
+                     "ingenieur-deploiement-reseaux", "technicien-reseaux"}
+    for code in ("C040", "C077"):
+        old = URIRef(f"{BASE}id/knowledge/{code}")
+        assert (old, OWL.deprecated, Literal(True)) in graph
+        assert (old, DCTERMS.isReplacedBy, c010) in graph
+        assert not list(graph.subjects(RM.requiredKnowledge, old))
+        assert labels(graph, old)  # its published labels stay
+
+
+def test_a_merge_that_adds_procedures_is_undone(graph):
+    # Technicien pilote d'exploitation, L1971: "Normes et standards d'exploitation" (no "procédures")
+    c006, c081 = URIRef(f"{BASE}id/knowledge/C006"), URIRef(f"{BASE}id/knowledge/C081")
+    assert (job("technicien-pilote-d-exploitation"), RM.requiredKnowledge, c081) in graph
+    assert (job("technicien-pilote-d-exploitation"), RM.requiredKnowledge, c006) not in graph
+    assert pref_fr(graph, c081) == "Normes et standards d'exploitation"
+    assert (c081, SKOS.related, c006) in graph

@@ -41,7 +41,9 @@ RECORDS = """SELECT ?s ?p ?o ?j WHERE { GRAPH <%(mappings)s> {
      sssom:mapping_justification ?j
   FILTER NOT EXISTS { ?r sssom:predicate_modifier "Not" } } }"""
 
-KINDS = """SELECT ?s ?type WHERE { GRAPH <%(referentiel)s> { ?s a ?type } VALUES ?type { %(types)s } }"""
+KINDS = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?s ?type ?deprecated WHERE { GRAPH <%(referentiel)s> { ?s a ?type OPTIONAL { ?s owl:deprecated ?deprecated } }
+  VALUES ?type { %(types)s } }"""
 
 TARGETS = """SELECT ?o ?kind WHERE { GRAPH <%(reference)s> {
   { ?o skos:inScheme ?kind } UNION { ?o a ?kind } } VALUES ?kind { %(kinds)s } }"""
@@ -82,7 +84,9 @@ def compute(store: ox.Store, base: str) -> Coverage:
     graphs = {name: f"{base}graph/{name}" for name in ("mappings", "referentiel", "reference")}
     kinds = {}
     for row in select(store, KINDS % {**graphs, "types": " ".join(f"<{t}>" for t in SUBJECT_KINDS)}):
-        kinds[row["s"].value] = SUBJECT_KINDS[row["type"].value]
+        # A deprecated concept (kept so that its IRI stays) is counted apart: coverage is of the concepts in use.
+        retired = "deprecated" in row and row["deprecated"].value in ("true", "1")
+        kinds[row["s"].value] = ("deprecated " if retired else "") + SUBJECT_KINDS[row["type"].value]
     totals = Counter(kinds.values())
     target_vocabulary = {}
     for row in select(store, TARGETS % {**graphs, "kinds": " ".join(f"<{k}>" for k in VOCABULARIES)}):

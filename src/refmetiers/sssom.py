@@ -333,9 +333,15 @@ def write_mapping_set(out, metadata: dict, mappings: list[Mapping]) -> None:
     block = yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=1000)
     out.write("".join(f"#{line}\n" for line in block.splitlines()))
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(COLUMNS)
+    negative = any(m.negated for m in mappings)  # the predicate_modifier column, only where a record needs it
+    header = list(COLUMNS)
+    if negative:
+        header.insert(header.index("predicate_id"), "predicate_modifier")
+    writer.writerow(header)
     for m in mappings:
-        writer.writerow([m.record_id, m.subject_id, m.subject_label, m.predicate_id, m.object_id, m.object_label,
-                         m.mapping_justification, "" if m.similarity_score is None else f"{m.similarity_score:.3f}",
-                         m.similarity_measure, m.mapping_tool, "|".join(m.author_id), "|".join(m.reviewer_id),
-                         m.comment])
+        row = [m.record_id, m.subject_id, m.subject_label, m.predicate_id, m.object_id, m.object_label,
+               m.mapping_justification, "" if m.similarity_score is None else f"{m.similarity_score:.3f}",
+               m.similarity_measure, m.mapping_tool, "|".join(m.author_id), "|".join(m.reviewer_id), m.comment]
+        if negative:
+            row.insert(3, m.predicate_modifier)
+        writer.writerow(row)

@@ -5,8 +5,10 @@ without an ESCO occupation; know-how and knowledge without an ESCO skill) with t
 outside concepts of graph ``reference`` (and of any extra Turtle files given), in French and in
 English, preferred and alternative labels, ignoring case and accents. Each candidate gets a score
 in [0, 1]; the best ones are written as ``semapv:LexicalMatching`` records with that score as
-``confidence``. Nothing is published: a curator copies the records they accept into a curated set
-(``data/mappings/``), which this module never writes to.
+``similarity_score``. Nothing is published: a curator copies the records they accept into a curated set
+(``data/mappings/``), which this module never writes to, with their ``reviewer_id``. The pairs a curator
+rejected are never proposed again: the negative mappings (``predicate_modifier: Not``) of the curated sets
+and of the review logs in ``curation/*.sssom.tsv`` (kept outside ``data/``, so never published).
 
 The score of two labels is the mean of the Dice coefficient of their word sets (stop words removed,
 plural "s" stripped) and difflib's character ratio; the score of two concepts is the best score
@@ -29,11 +31,14 @@ from rdflib.namespace import RDF, SKOS
 from .config import Settings
 from .errors import ConfigError
 from .namespaces import ESCO, RM
-from .sssom import SSSOM_VERSION, Mapping, write_mapping_set
+from .sssom import SSSOM_VERSION, Mapping, read_mapping_set, write_mapping_set
 
 #: How the suggester names itself and its score in the SSSOM records it writes (mapping_tool, similarity_measure).
 MAPPING_TOOL = "refmetiers suggest-links"
 SIMILARITY_MEASURE = "mean of the Dice coefficient of the word sets and difflib's character ratio"
+
+#: The folder (under the project root) of the curators' review logs: SSSOM sets of rejected suggestions.
+REVIEW_FOLDER = "curation"
 
 MAPPING_PROPERTIES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 
@@ -164,8 +169,27 @@ def unlinked(graph: Graph, classes: Iterable[URIRef], target_class: URIRef) -> l
     return result
 
 
+def rejected_pairs(settings: Settings) -> set[tuple[URIRef, URIRef]]:
+    """The (subject, object) pairs a curator rejected: the negative mappings of the curated sets
+    (``data/mappings/``) and of the review logs (``curation/*.sssom.tsv``).
+
+    Raises:
+        SourceError: a set cannot be read (with file and line).
+    """
+    paths = sorted((settings.data_dir / "mappings").glob("*.sssom.tsv"))
+    paths += sorted((settings.root / REVIEW_FOLDER).glob("*.sssom.tsv"))
+    pairs = set()
+    for path in paths:
+        mapping_set = read_mapping_set(path)
+        for m in mapping_set.mappings:
+            if m.negated:
+                pairs.add((mapping_set.expand(m.subject_id, m.line), mapping_set.expand(m.object_id, m.line)))
+    return pairs
+
+
 def suggest(graph: Graph, kind: str = "skills", min_score: float = 0.6, top: int = 3,
-            languages: tuple[str, ...] = ("fr", "en")) -> list[Candidate]:
+            languages: tuple[str, ...] = ("fr", "en"),
+            rejected: set[tuple[URIRef, URIRef]] | frozenset = frozenset()) -> list[Candidate]:
     """Candidates for every unlinked concept of ``kind`` in ``graph``, best first per concept.
 
     Args:
@@ -173,6 +197,7 @@ def suggest(graph: Graph, kind: str = "skills", min_score: float = 0.6, top: int
         kind: a key of :data:`KINDS`.
         min_score: candidates scoring below are dropped.
         top: at most this many candidates per concept.
+        rejected: (subject, object) pairs a curator rejected: never proposed again.
 
     Raises:
         ConfigError: unknown kind, or a score/top out of range.
@@ -206,7 +231,8 @@ def suggest(graph: Graph, kind: str = "skills", min_score: float = 0.6, top: int
                     current = best.get(target_label.concept)
                     if current is None or value > current[0]:
                         best[target_label.concept] = (value, label, target_label)
-        ranked = sorted(((v, t) for t, v in best.items() if v[0] >= min_score), key=lambda item: (-item[0][0], item[1]))
+        ranked = sorted(((v, t) for t, v in best.items() if v[0] >= min_score and (subject, t) not in rejected),
+                        key=lambda item: (-item[0][0], item[1]))
         for (value, label, target_label), target in ranked[:top]:
             candidates.append(Candidate(subject, _pref(graph, subject) or label.text, target,
                                         _pref(graph, target, "fr") or _pref(graph, target, "en") or target_label.text,
@@ -277,7 +303,8 @@ def load_graph(settings: Settings, extra_targets: Iterable[Path] = ()) -> Graph:
 def suggest_links(settings: Settings, out: TextIO, kind: str = "skills", min_score: float = 0.6, top: int = 3,
                   extra_targets: Iterable[Path] = ()) -> int:
     """Write the SSSOM file of candidates to ``out``; return the number of candidates."""
-    candidates = suggest(load_graph(settings, extra_targets), kind, min_score, top)
+    candidates = suggest(load_graph(settings, extra_targets), kind, min_score, top,
+                         rejected=rejected_pairs(settings))
     metadata, records = to_mappings(candidates, kind)
     write_mapping_set(out, metadata, records)
     return len(records)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdfLiteral
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import formats
 from ..compare import closest_jobs
 from ..describe import Description, describe, labels_of, value_of
+from ..dumps import CONTEXT_FILE, jsonld_document
 from ..namespaces import PREFIXES, iris_of, writer_prefixes
 from . import svg
 from .common import (
@@ -57,7 +61,8 @@ SECTIONS = [
 HEADER = {SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition", RDF_TYPE, RM + "family", RM + "subFamily",
           SKOS + "editorialNote", DCTERMS + "source", RM + "sourcePage", RM + "printedPage", RM + "hasSheet",
           OWL + "deprecated",
-          DCTERMS + "isReplacedBy", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "notation"} | set(MATCHES)
+          DCTERMS + "isReplacedBy", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "notation",
+          RM + "sheetWording"} | set(MATCHES)
 
 # How each mapping target is named, by the start of its IRI (after our base for ours).
 TARGETS = [
@@ -111,6 +116,14 @@ class View:
                     triple.object)
         self.shown: set[str] = {self.iri}
         self.shown_predicates: set[str] = set()
+        # The sheet's own wording of a shared item (rm:SheetWording parts): concept IRI → the sheet's text.
+        self.wordings: dict[str, str] = {}
+        for node in self.asserted.get(RM + "sheetWording", []):
+            props = self.parts.get(node.value, {}) if isinstance(node, ox.NamedNode) else {}
+            concepts = [o.value for o in props.get(RM + "wordingOf", []) if isinstance(o, ox.NamedNode)]
+            texts = [o.value for o in props.get(RM + "wording", []) if isinstance(o, ox.Literal)]
+            if concepts and texts:
+                self.wordings[concepts[0]] = texts[0]
 
     # ---- names -------------------------------------------------------------------------------------------
     def name(self, iri: str) -> tuple[str, str]:
@@ -197,7 +210,10 @@ class View:
             note = ""
             if RM + "eqfLevel" in facts:
                 note = self.tr("niveau CEC ", "EQF level ") + ", ".join(value_of(t) for t in facts[RM + "eqfLevel"])
-            return {"link": self.link(node, note)}
+            shown: dict = {"link": self.link(node, note)}
+            if node.value in self.wordings:
+                shown["wording"] = self.wordings[node.value]
+            return shown
         if isinstance(node, ox.Literal):
             if node.datatype and node.datatype.value.endswith("#boolean"):
                 return {"text": self.tr("oui", "yes") if node.value in ("true", "1") else self.tr("non", "no"),
@@ -340,11 +356,51 @@ def _sort_key(value: dict):
     return (2, value.get("lang") or "", value["text"])
 
 
-def serialise(description: Description, fmt: formats.Format) -> bytes:
+def _rdflib_term(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise ValueError(f"no blank node or quoted triple in a published description: {term}")
+
+
+def jsonld_body(triples: list[ox.Triple], context: dict) -> bytes:
+    """The triples as the dumps write JSON-LD: compacted with the published context (dist/context.jsonld)."""
+    graph = Graph()
+    for t in triples:
+        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
+    document = jsonld_document(graph, context)
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def serialise(description: Description, fmt: formats.Format, context: dict | None = None) -> bytes:
+    """The description in ``fmt``; JSON-LD needs the published ``context`` (one shape with the dumps)."""
     triples = description.triples + description.label_triples()
+    if fmt is formats.JSONLD:
+        if context is None:
+            raise ValueError("JSON-LD needs the published context")
+        return jsonld_body(triples, context)
     body = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples)))
     assert body is not None  # (None only when writing to a file)
     return body
+
+
+def published_context(app_context) -> dict:
+    """The JSON-LD context of the build being served, read once per build from its listed context.jsonld."""
+    entry = app_context.dumps.get(CONTEXT_FILE)
+    if entry is None:
+        raise RuntimeError(f"the build being served has no {CONTEXT_FILE}")
+    cached = _CONTEXTS.get(entry.sha256)
+    if cached is None:
+        cached = json.loads(entry.read_bytes())
+        _CONTEXTS.clear()  # one build at a time (a reload switches builds)
+        _CONTEXTS[entry.sha256] = cached
+    return cached
+
+
+_CONTEXTS: dict[str, dict] = {}
 
 
 def shared_skills_picture(context, view: View):
@@ -397,7 +453,8 @@ def router(context) -> APIRouter:
                 pictures = {"nearby": view.nearby_picture(), "shared": shared_skills_picture(context, view)}
             return render(context, request, "resource.html", headers=headers, lang=lang, view=view, iri=iri,
                           formats=[f for f in OFFERED if f is not formats.HTML], pictures=pictures)
-        return Response(serialise(description, fmt), media_type=fmt.content_type, headers=headers)
+        jsonld_context = published_context(context) if fmt is formats.JSONLD else None
+        return Response(serialise(description, fmt, jsonld_context), media_type=fmt.content_type, headers=headers)
 
     def route(prefix: str):
         def endpoint(request: Request, rest: str) -> Response:
