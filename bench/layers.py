@@ -69,18 +69,14 @@ def functions(dataset: eb.Dataset, store: ox.Store, runs: int) -> dict[str, floa
         params = Params.parse(raw)
         request = qs.QueryRequest(text, formats.RESULTS_JSON, formats.TURTLE, base_iri=eb.BASE)
         result = qs.execute(store, request, limits)
-        key = cache_key(request)
-        assert key is not None
-        cache.put(key, result)
+        cache.put(cache_key(request), result)
 
         def negotiate(accept=accept, params=params):
             _override(params, RESULT_OFFER) or formats.negotiate(accept, RESULT_OFFER)
             _override(params, GRAPH_OFFER) or formats.negotiate(accept, GRAPH_OFFER)
 
         def lookup(request=request):
-            k = cache_key(request)
-            assert k is not None
-            cache.get(k)
+            cache.get(cache_key(request))
 
         measured = {
             "request parsing": lambda raw=raw: Params.parse(raw),

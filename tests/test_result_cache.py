@@ -44,9 +44,7 @@ def _result(size: int) -> QueryResult:
 
 
 def _key(text: str):
-    key = cache_key(QueryRequest(text, base_iri=BASE))
-    assert key is not None
-    return key
+    return cache_key(QueryRequest(text, base_iri=BASE))
 
 
 def test_the_least_recently_used_answer_goes_first():
@@ -86,9 +84,19 @@ def test_the_key_holds_everything_that_changes_the_answer():
 
 
 @pytest.mark.parametrize("text", ["SELECT (NOW() AS ?t) {}", "SELECT (rand () AS ?r) {}",
-                                  "SELECT (UUID() AS ?u) {}", "SELECT (struuid() AS ?u) {}"])
+                                  "SELECT (UUID() AS ?u) {}", "SELECT (struuid\n() AS ?u) {}", "ASK { FILTER(NOW()) }"])
 def test_answers_that_change_from_run_to_run_are_not_kept(text):
-    assert cache_key(QueryRequest(text)) is None
+    cache = ResultCache(1 << 20)
+    cache.put(_key(text), _result(10))
+    assert cache.get(_key(text)) is None and cache.stats.volatile == 1
+
+
+@pytest.mark.parametrize("text", ["SELECT ?now WHERE { ?s <x:knowHow> ?now } # a random pick",
+                                  "ASK { FILTER(?s = <x:uuid>) }"])
+def test_a_name_alone_is_not_a_call(text):
+    cache = ResultCache(1 << 20)
+    cache.put(_key(text), _result(10))
+    assert cache.get(_key(text)) is not None
 
 
 # --- through the real server ---------------------------------------------------------------------------------
