@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import reference_dist, synthetic_esco  # noqa: E402
+from endpoint import reference_dist, stop, synthetic_esco  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -56,15 +56,6 @@ def wait_ready(url: str, process: subprocess.Popen, started: float, timeout: flo
                 pass
             time.sleep(0.01)
     raise RuntimeError(f"{url}: not ready in {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 def run_ours(command: list[str], dist: Path, env: dict[str, str] | None = None) -> tuple[float, float]:

@@ -262,9 +262,3 @@ def test_a_killed_build_leaves_nothing_behind_after_the_next(tmp_path):
     assert sorted(remove_leftovers(dist)) == sorted([dead, old])
     assert alive.is_dir() and unrelated.is_dir() and not dead.exists() and not old.exists()
 
-
-def test_json_text_writes_what_json_dumps_writes_with_an_indent_of_one():
-    samples = [{}, [], {"a": []}, {"a": {}}, [1, 2.5, True, None, 'é"\\\n\u2028\x00'], {"x": [{"y": "z", "w": [1]}]},
-               {1: "a"}, {"a": {2: [1]}}, "x", 3, {"@context": {"rm": "https://w3id.org/refmetiers/def#"}}]
-    for sample in samples:
-        assert dumps.json_text(sample) == json.dumps(sample, ensure_ascii=False, indent=1)

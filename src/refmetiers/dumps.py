@@ -280,59 +280,7 @@ def jsonld_document(graph: Graph | bytes, context: dict) -> dict:
 
 
 def _jsonld(ntriples: str, context: dict) -> str:
-    return json_text(jsonld_document(ntriples.encode("utf-8"), context)) + "\n"
-
-
-_encode_string = json.encoder.encode_basestring  # the C escaper json.dumps uses
-
-
-class _NotPlain(Exception):
-    pass
-
-
-def json_text(value) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=1)``, the same text faster: with an indent, json.dumps
-    runs its pure-Python encoder; here one recursive pass over dicts with string keys, lists and strings
-    (other scalars are left to json.dumps; a dict with other keys, the whole value)."""
-    parts: list[str] = []
-
-    def write(value, indent: str) -> None:
-        if isinstance(value, str):
-            parts.append(_encode_string(value))
-        elif isinstance(value, dict):
-            if not value:
-                parts.append("{}")
-                return
-            inner = indent + " "
-            separator = "{" + inner
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise _NotPlain
-                parts.append(separator)
-                parts.append(_encode_string(key))
-                parts.append(": ")
-                write(item, inner)
-                separator = "," + inner
-            parts.append(indent + "}")
-        elif isinstance(value, list):
-            if not value:
-                parts.append("[]")
-                return
-            inner = indent + " "
-            separator = "[" + inner
-            for item in value:
-                parts.append(separator)
-                write(item, inner)
-                separator = "," + inner
-            parts.append(indent + "]")
-        else:
-            parts.append(json.dumps(value, ensure_ascii=False))
-
-    try:
-        write(value, "\n")
-    except _NotPlain:
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    return "".join(parts)
+    return json.dumps(jsonld_document(ntriples.encode("utf-8"), context), ensure_ascii=False, indent=1) + "\n"
 
 
 def _oxigraph(text: str, source: ox.RdfFormat, target: ox.RdfFormat, prefixes: dict[str, str]) -> str:
