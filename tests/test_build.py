@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,8 @@ from refmetiers import dumps
 from refmetiers.build import build
 from refmetiers.config import load_settings
 from refmetiers.dumps import DUMPS
+from refmetiers.errors import BuildError, ValidationFailed
+from refmetiers.forked import can_fork
 from refmetiers.namespaces import SPDX, graph_iri
 
 EXPECTED_FILES = {
@@ -208,6 +212,70 @@ def test_a_failure_while_writing_leaves_the_previous_dist(fixture_root, tmp_path
         build(settings)
     assert digest(settings.dist) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
+
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="the build writes its dumps in this process here")
+
+
+def previous_build(fixture_root: Path, tmp_path: Path):
+    settings = load_settings(root=fixture_root, dist_dir=tmp_path / "dist")
+    build(settings)
+    return settings, digest(settings.dist)
+
+
+@needs_fork
+def test_a_failure_in_the_forked_dump_writer_is_raised_and_leaves_the_previous_dist(fixture_root, tmp_path,
+                                                                                   monkeypatch):
+    settings, before = previous_build(fixture_root, tmp_path)
+    builder = os.getpid()
+    serialise = dumps.serialise
+
+    def disk_full_in_the_child(*args, **kwargs):
+        if os.getpid() != builder:
+            raise OSError(28, "No space left on device")
+        return serialise(*args, **kwargs)
+
+    monkeypatch.setattr(dumps, "serialise", disk_full_in_the_child)
+    with pytest.raises(OSError, match="No space left on device"):
+        build(settings)
+    assert digest(settings.dist) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_a_dump_writer_killed_from_outside_fails_the_build_and_leaves_the_previous_dist(fixture_root, tmp_path,
+                                                                                       monkeypatch):
+    settings, before = previous_build(fixture_root, tmp_path)
+    builder = os.getpid()
+    serialise = dumps.serialise
+
+    def killed_in_the_child(*args, **kwargs):
+        if os.getpid() != builder:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return serialise(*args, **kwargs)
+
+    monkeypatch.setattr(dumps, "serialise", killed_in_the_child)
+    with pytest.raises(BuildError, match="ended without an answer"):
+        build(settings)
+    assert digest(settings.dist) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
+
+
+@needs_fork
+def test_data_that_fails_validation_stops_the_dump_writer_and_publishes_nothing(fixture_root, tmp_path):
+    settings, before = previous_build(fixture_root, tmp_path)
+    # one shape every job type of the fixture violates
+    (fixture_root / "shapes" / "no-labels.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<urn:shape:NoLabel> a sh:NodeShape ; sh:targetClass <https://w3id.org/refmetiers/def#JobType> ;\n"
+        "    sh:property [ sh:path skos:prefLabel ; sh:maxCount 0 ] .\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as failed:
+        build(settings)
+    assert failed.value.report.violations > 0
+    assert digest(settings.dist) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
+    assert multiprocessing.active_children() == []
 
 
 def test_query_command_answers_over_the_build(fixture_root, tmp_path):

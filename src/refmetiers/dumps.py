@@ -21,9 +21,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -513,33 +514,80 @@ def write_dist(dist: Path, graphs: dict[str, Graph], *, base: str, release: Rele
     ``lines`` are ``graphs``' N-Triples lines when the caller has them already. Nothing in ``dist`` changes
     unless every file was written.
     """
-    dist = Path(dist)
-    dist.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(dist)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
+    staging = new_staging(dist)
     try:
-        context = jsonld_context(graphs["ontology"])
-        lines = lines or NTriplesLines(graphs, base)
-        (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        # zlib compresses without the GIL: each dump is gzipped in a thread while the next one is serialised.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="refmetiers-gzip") as writers:
-            written = [writers.submit(_write, staging / f"{spec.stem}.{fmt.extension}", serialise(spec, fmt, lines,
-                                                                                                   context))
-                       for spec in DUMPS for fmt in spec.formats]
-            written += [writers.submit(_write, staging / Path(path).name, Path(path).read_bytes())
-                        for path in mapping_sets]
-            written.append(writers.submit(_write, staging / CROSSWALK_FILE, crosswalk_csv(graphs)))
-            for future in written:
-                future.result()  # a failed write raises here
-        if validation_report is not None:
-            report = canonical_report(validation_report)
-            (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
-        write_void_and_sums(staging, graphs["metadata"], base, release)
-        swap_in(staging, dist)
+        stage_dumps(staging, graphs, base=base, mapping_sets=mapping_sets, lines=lines)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return sorted(dist.iterdir())
+    return publish(staging, dist, graphs["metadata"], base=base, release=release,
+                   validation_report=validation_report)
+
+
+def new_staging(dist: Path) -> Path:
+    """A new empty folder beside ``dist`` for the next build (left over ones of dead builds removed first);
+    its name carries this process's id, so another build leaves it alone while it runs."""
+    dist = Path(dist)
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(dist)
+    return Path(tempfile.mkdtemp(prefix=f".{dist.name}-new-{os.getpid()}-", dir=dist.parent))
+
+
+def stage_dumps(staging: Path, graphs: dict[str, Graph], *, base: str, mapping_sets: Sequence[Path] = (),
+                lines: NTriplesLines | None = None, last_first: bool = False) -> None:
+    """Write into ``staging`` every file of a build that does not depend on its validation: the dumps, the
+    JSON-LD context, the mapping sets and the crosswalk.
+
+    Processes may share the work: each file is written by the first to claim it (``last_first`` takes the list
+    from its end, so that two processes meet in the middle).
+    """
+    context = jsonld_context(graphs["ontology"])
+    lines = lines or NTriplesLines(graphs, base)
+    files: list[tuple[str, Callable[[], str | bytes]]] = [
+        (f"{spec.stem}.{fmt.extension}", partial(serialise, spec, fmt, lines, context))
+        for spec in DUMPS for fmt in spec.formats]
+    files += [(Path(path).name, Path(path).read_bytes) for path in mapping_sets]
+    files.append((CROSSWALK_FILE, partial(crosswalk_csv, graphs)))
+    if _claim(staging, CONTEXT_FILE):
+        (staging / CONTEXT_FILE).write_text(json.dumps(context, ensure_ascii=False, indent=1) + "\n",
+                                            encoding="utf-8")
+    # zlib compresses without the GIL: each dump is gzipped in a thread while the next one is serialised.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="refmetiers-gzip") as writers:
+        written = [writers.submit(_write, staging / name, make())
+                   for name, make in (reversed(files) if last_first else files) if _claim(staging, name)]
+        for future in written:
+            future.result()  # a failed write raises here
+
+
+_CLAIMS = ".claims"
+
+
+def _claim(staging: Path, name: str) -> bool:
+    """Whether this process is the first to take file ``name`` of ``staging`` (creating a file is atomic)."""
+    claims = staging / _CLAIMS
+    claims.mkdir(exist_ok=True)
+    try:
+        os.close(os.open(claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return False
+    return True
+
+
+def publish(staging: Path, dist: Path, metadata: Graph, *, base: str, release: ReleaseInfo,
+            validation_report: Graph | None = None) -> list[Path]:
+    """Add the validation report, the VoID and the checksums to the dumps staged in ``staging``, then put it in
+    place of ``dist`` (``staging`` is removed if that fails); return the paths of ``dist``."""
+    try:
+        shutil.rmtree(staging / _CLAIMS, ignore_errors=True)
+        if validation_report is not None:
+            report = canonical_report(validation_report)
+            (staging / REPORT_FILE).write_text(report.serialize(format="longturtle"), encoding="utf-8")
+        write_void_and_sums(staging, metadata, base, release)
+        swap_in(staging, Path(dist))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(Path(dist).iterdir())
 
 
 def write_void_and_sums(folder: Path, metadata: Graph, base: str, release: ReleaseInfo,

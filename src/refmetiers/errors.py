@@ -5,6 +5,7 @@ The CLI maps each class to an exit code, the web layer to an HTTP status, in one
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 
@@ -31,6 +32,10 @@ class SourceError(RefmetiersError):
         self.messages = messages or {"en": message}
         self.fixes = fixes or {}
         super().__init__(self.location() + ": " + message)
+
+    def __reduce__(self):  # whole through pickle: an error of a build's forked child is raised in the build
+        return (partial(SourceError, value=self.value, messages=self.messages, fixes=self.fixes),
+                (self.path, self.message, self.line, self.column))
 
     def location(self) -> str:
         """``file[:line[:column]]``, as compilers and editors print it."""
