@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from conftest import make_root
-from refmetiers import dumps
+from refmetiers import dumps, validation
 from refmetiers.build import build, check_sources
 from refmetiers.config import load_settings
 from refmetiers.namespaces import SH
@@ -202,3 +202,54 @@ def test_source_check_fixture_fires_its_check_alone_at_the_marked_line(check, tm
         for lang in ("fr", "en"):
             filled = result.message(lang) + result.fix(lang)
             assert result.message(lang) and not re.search(r"\{(found|label|code|other|place|next)\}", filled)
+
+
+# --- rmsh:candidates: a hint that narrows a shape's targets, and changes none of its results ---
+
+CANDIDATE_SHAPES = [entry for entry in SHAPE_LIST if (entry[1], RMSH.candidates, None) in entry[2]]
+
+
+def _results(report) -> list[tuple]:
+    return sorted((str(r.shape), str(r.focus), str(r.path), str(r.value), r.severity, str(r.location))
+                  for r in report.results)
+
+
+def _without_candidates(monkeypatch) -> None:
+    """Validate as a SHACL engine that does not know rmsh:candidates: every target of every shape."""
+    monkeypatch.setattr(validation, "_candidates", lambda *args: None)
+
+
+def test_some_shapes_have_candidates():
+    assert len(CANDIDATE_SHAPES) >= 6
+
+
+@pytest.mark.parametrize("stem,shape,graph", CANDIDATE_SHAPES, ids=[str(s[1]).split("#")[-1] for s in CANDIDATE_SHAPES])
+def test_candidates_find_the_failing_node_of_the_shape_fixture(stem, shape, graph, monkeypatch):
+    fixture = _fixture_of(stem, shape, graph)
+    narrowed = _check(fixture)
+    assert any(result.shape == shape for result in narrowed.results)
+    _without_candidates(monkeypatch)
+    assert _results(_check(fixture)) == _results(narrowed)
+
+
+def test_candidates_change_no_result_on_the_repository(monkeypatch):
+    narrowed = check_sources(SETTINGS)
+    _without_candidates(monkeypatch)
+    assert _results(check_sources(SETTINGS)) == _results(narrowed)
+
+
+def test_a_shape_with_candidates_is_validated_on_those_of_its_targets_only():
+    data = Graph().parse(data="""
+        @prefix ex: <https://example.org/> .
+        ex:a a ex:Thing . ex:b a ex:Thing . ex:c a ex:Thing ; ex:flag true . ex:d ex:flag true .""", format="turtle")
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix rmsh: <https://w3id.org/refmetiers/shapes#> .
+        @prefix ex: <https://example.org/> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
+            rmsh:candidates [ sh:select "SELECT ?this WHERE { ?this <https://example.org/flag> true }" ] .""",
+                           format="turtle")
+    resolved = validation.resolve_targets(shapes, data)
+    shape = URIRef("https://example.org/Shape")
+    # ex:d is a candidate but no target: the candidates narrow the targets, never add to them
+    assert set(resolved.objects(shape, SH.targetNode)) == {URIRef("https://example.org/c")}
+    assert (shape, SH.targetClass, None) not in resolved

@@ -181,7 +181,8 @@ def resolve_targets(shapes: Graph, data: Graph, store: ox.Store | None = None,
     seconds per query and pyoxigraph milliseconds. With ``focus``, every target is, and only the focus
     nodes among its nodes are kept: pyshacl then validates those nodes and no other. A target *is* the
     set of nodes it selects, so listing them changes no result. A SPARQL target that selects a blank
-    node is left to pyshacl (blank node labels do not survive the trip).
+    node is left to pyshacl (blank node labels do not survive the trip). A shape with ``rmsh:candidates``
+    keeps those of its targets' nodes that its candidates query selects (see ``_candidates``).
     """
     shaped = {shape for predicate in (*_CORE_TARGETS, SH.target) for shape in shapes.subjects(predicate, None)}
     if not shaped:
@@ -211,21 +212,47 @@ def resolve_targets(shapes: Graph, data: Graph, store: ox.Store | None = None,
                 continue
             nodes |= found
             replaced.append((shape, SH.target, target))
-        if focus is not None:
-            for cls in shapes.objects(shape, SH.targetClass):
-                nodes |= select(f"?this a/<{RDFS.subClassOf}>* <{cls}> .")
-            for predicate in shapes.objects(shape, SH.targetSubjectsOf):
-                nodes |= select(f"?this <{predicate}> ?any .")
-            for predicate in shapes.objects(shape, SH.targetObjectsOf):
-                nodes |= select(f"?any <{predicate}> ?this .")
-            nodes = {node for node in nodes if isinstance(node, ox.NamedNode) and URIRef(node.value) in focus}
-            nodes |= {ox.NamedNode(str(n)) for n in shapes.objects(shape, SH.targetNode) if n in focus}
+        narrowed = _candidates(shapes, shape, store)
+        if focus is not None or narrowed is not None:
+            core = _core_target_nodes(shapes, shape, select)
+            nodes |= core if narrowed is None else core & narrowed
             replaced += [(shape, p, o) for p in _CORE_TARGETS for o in shapes.objects(shape, p)]
+        if focus is not None:
+            nodes = {node for node in nodes if isinstance(node, ox.NamedNode) and URIRef(node.value) in focus}
         for triple in replaced:
             evaluated.remove(triple)
         for node in nodes:
             evaluated.add((shape, SH.targetNode, from_oxigraph(node)))
     return evaluated
+
+
+def _core_target_nodes(shapes: Graph, shape, select) -> set:
+    """The nodes the SHACL Core targets of ``shape`` select (``select`` runs a pattern binding ?this)."""
+    nodes: set = set()
+    for cls in shapes.objects(shape, SH.targetClass):
+        nodes |= select(f"?this a/<{RDFS.subClassOf}>* <{cls}> .")
+    for predicate in shapes.objects(shape, SH.targetSubjectsOf):
+        nodes |= select(f"?this <{predicate}> ?any .")
+    for predicate in shapes.objects(shape, SH.targetObjectsOf):
+        nodes |= select(f"?any <{predicate}> ?this .")
+    return nodes | {ox.NamedNode(str(node)) for node in shapes.objects(shape, SH.targetNode)}
+
+
+def _candidates(shapes: Graph, shape, store: ox.Store) -> set | None:
+    """The nodes ``rmsh:candidates`` of ``shape`` selects: among its targets, the only ones it can fail on.
+
+    A hint for refmetiers, which then validates those alone (one query instead of the shape on every target);
+    another SHACL engine ignores it and validates every target, with the same results. None when the shape
+    has no candidates, or when they cannot stand for its targets (a blank node, or a target node not an IRI).
+    """
+    candidates = shapes.value(shape, RMSH.candidates)
+    if candidates is None or shapes.value(candidates, SH.select) is None:
+        return None
+    if any(not isinstance(node, URIRef) for node in shapes.objects(shape, SH.targetNode)):
+        return None
+    query = _prefix_lines(shapes, candidates) + str(shapes.value(candidates, SH.select))
+    found = {solution["this"] for solution in store.query(query, use_default_graph_as_union=True)}  # type: ignore[union-attr]
+    return found if all(isinstance(node, ox.NamedNode) for node in found) else None
 
 
 def validate(data: Graph, shapes: Graph, focus: set[URIRef] | None = None,
