@@ -76,3 +76,15 @@ def test_with_another_thread_running_the_call_runs_here_when_its_result_is_asked
     finally:
         stop.set()
         other.join()
+
+
+def test_what_the_caller_printed_before_is_not_printed_again_by_the_child(tmp_path):
+    """A caller whose output is a pipe or a file (block-buffered) forks with text still in its buffer."""
+    import subprocess
+    import sys
+
+    script = ("import os\nfrom refmetiers.forked import Forked\n"
+              "print('before the fork')\nprint(Forked(os.getpid).result() != os.getpid())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["before the fork", "True"]
