@@ -223,43 +223,36 @@ def previous_build(fixture_root: Path, tmp_path: Path):
     return settings, digest(settings.dist)
 
 
+def disk_full():
+    raise OSError(28, "No space left on device")
+
+
+def killed():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 @needs_fork
-def test_a_failure_in_the_forked_dump_writer_is_raised_and_leaves_the_previous_dist(fixture_root, tmp_path,
-                                                                                   monkeypatch):
+@pytest.mark.parametrize("in_the_child,raised,message", [
+    (disk_full, OSError, "No space left on device"),
+    (killed, BuildError, r"ended without an answer \(exit code -9\)"),
+], ids=["write-fails", "killed"])
+def test_a_failed_dump_writer_fails_the_build_and_leaves_the_previous_dist(fixture_root, tmp_path, monkeypatch,
+                                                                          in_the_child, raised, message):
     settings, before = previous_build(fixture_root, tmp_path)
     builder = os.getpid()
     serialise = dumps.serialise
 
-    def disk_full_in_the_child(*args, **kwargs):
+    def failing_in_the_child(*args, **kwargs):
         if os.getpid() != builder:
-            raise OSError(28, "No space left on device")
+            in_the_child()
         return serialise(*args, **kwargs)
 
-    monkeypatch.setattr(dumps, "serialise", disk_full_in_the_child)
-    with pytest.raises(OSError, match="No space left on device"):
+    monkeypatch.setattr(dumps, "serialise", failing_in_the_child)
+    with pytest.raises(raised, match=message):
         build(settings)
     assert digest(settings.dist) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
     assert multiprocessing.active_children() == []
-
-
-@needs_fork
-def test_a_dump_writer_killed_from_outside_fails_the_build_and_leaves_the_previous_dist(fixture_root, tmp_path,
-                                                                                       monkeypatch):
-    settings, before = previous_build(fixture_root, tmp_path)
-    builder = os.getpid()
-    serialise = dumps.serialise
-
-    def killed_in_the_child(*args, **kwargs):
-        if os.getpid() != builder:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return serialise(*args, **kwargs)
-
-    monkeypatch.setattr(dumps, "serialise", killed_in_the_child)
-    with pytest.raises(BuildError, match="ended without an answer"):
-        build(settings)
-    assert digest(settings.dist) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "root"]
 
 
 @needs_fork
