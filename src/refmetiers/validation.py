@@ -235,7 +235,8 @@ def _core_target_nodes(shapes: Graph, shape, select) -> set:
         nodes |= select(f"?this <{predicate}> ?any .")
     for predicate in shapes.objects(shape, SH.targetObjectsOf):
         nodes |= select(f"?any <{predicate}> ?this .")
-    return nodes | {ox.NamedNode(str(node)) for node in shapes.objects(shape, SH.targetNode)}
+    iris = [node for node in shapes.objects(shape, SH.targetNode) if isinstance(node, URIRef)]
+    return nodes | {ox.NamedNode(str(node)) for node in iris}
 
 
 def _candidates(shapes: Graph, shape, store: ox.Store) -> set | None:
