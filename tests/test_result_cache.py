@@ -198,3 +198,66 @@ def test_an_answer_larger_than_its_share_is_not_kept(small):
     assert [r.status_code for r in answers] == [200, 200] and len(answers[0].content) > 3000
     assert answers[0].content == answers[1].content and runs == 2
     assert readyz(small)["result_cache"]["not_kept_too_large"] >= 2
+
+
+# --- answers kept at the door (web/kept.py): a repeated GET sent again before routing -----------------------
+
+def _door(server: Server) -> int:
+    return readyz(server)["result_cache"]["hits_at_the_door"]
+
+
+def test_a_repeated_get_is_sent_again_at_the_door_whole_with_every_header(small):
+    url, query = small.url + "/sparql", labels_query(2) + " # door"
+    asked = {"Accept": JSON, "Origin": "https://example.org"}
+    first = httpx.get(url, params={"query": query}, headers=asked)
+    before = _door(small)
+    again = httpx.get(url, params={"query": query}, headers=asked)
+    assert _door(small) == before + 1
+    assert again.status_code == 200 and again.content == first.content and len(labels(again)) == 2
+    for name in ("content-type", "content-length", "etag", "cache-control", "vary", "access-control-allow-origin",
+                 "x-content-type-options", "content-security-policy"):
+        assert again.headers.get(name) == first.headers.get(name), name
+    head = httpx.head(url, params={"query": query}, headers=asked)
+    assert head.status_code == 200 and head.content == b"" and _door(small) == before + 2
+    assert head.headers["content-length"] == first.headers["content-length"]
+    assert head.headers["etag"] == first.headers["etag"]
+
+
+def test_the_door_keeps_one_answer_per_accept_header_and_leaves_conditional_requests_to_the_handler(small):
+    url, query = small.url + "/sparql", labels_query(3) + " # door formats"
+    as_json = httpx.get(url, params={"query": query}, headers={"Accept": JSON})
+    as_csv = httpx.get(url, params={"query": query}, headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv") and as_csv.content != as_json.content
+    before = _door(small)
+    assert httpx.get(url, params={"query": query}, headers={"Accept": "text/csv"}).content == as_csv.content
+    assert httpx.get(url, params={"query": query}, headers={"Accept": JSON}).content == as_json.content
+    assert _door(small) == before + 2
+    conditional = httpx.get(url, params={"query": query}, headers={"Accept": JSON,
+                                                                   "If-None-Match": as_json.headers["etag"]})
+    assert conditional.status_code == 304 and _door(small) == before + 2
+    page = httpx.get(url, params={"query": query}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    httpx.get(url, params={"query": query}, headers={"Accept": "text/html"})
+    assert _door(small) == before + 2  # pages are rendered per request, never kept at the door
+
+
+def test_answers_that_change_from_run_to_run_are_never_sent_again_at_the_door(small):
+    before = _door(small)
+    now, runs = _served_twice(small, {"query": "SELECT (STRUUID() AS ?id) {}"}, {"Accept": JSON})
+    assert [r.status_code for r in now] == [200, 200] and runs == 2 and now[0].content != now[1].content
+    assert _door(small) == before
+
+
+def test_a_client_past_its_allowance_of_refused_queries_gets_429_even_for_a_kept_answer(web_root):
+    running = Server(web_root, env={"REFMETIERS_MAX_CLIENT_ERRORS": "3"})
+    try:
+        running.wait_ready()
+        url, query = running.url + "/sparql", labels_query(2)
+        kept = [httpx.get(url, params={"query": query}, headers={"Accept": JSON}) for _ in range(2)]
+        assert [r.status_code for r in kept] == [200, 200] and _door(running) == 1
+        refused = [httpx.get(url, params={"query": "SELECT * WHERE {"}).status_code for _ in range(3)]
+        assert refused == [400, 400, 400]
+        blocked = httpx.get(url, params={"query": query}, headers={"Accept": JSON})
+        assert blocked.status_code == 429 and _door(running) == 1
+    finally:
+        running.stop()

@@ -24,14 +24,23 @@ Everything runs on the event loop's thread: no locks.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Protocol
 
-from .execution import QueryRequest, QueryResult
+from .execution import QueryRequest
 
 ENTRY_OVERHEAD = 400  # bytes: key tuple, result object, dictionary slot (about 350 measured with tracemalloc)
 VOLATILE_FUNCTIONS = ("now", "rand", "uuid")  # and STRUUID, which ends in UUID
 
 CacheKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], str | None]
+
+
+class Kept(Protocol):
+    """What the cache keeps: an answer (``QueryResult``) or the HTTP response that carried one."""
+
+    @property
+    def body(self) -> bytes: ...
 
 
 def volatile(text: str) -> bool:
@@ -65,6 +74,7 @@ class CacheStats:
     evictions: int = 0
     too_large: int = 0  # answers not kept because they pass ``max_entry_bytes``
     volatile: int = 0  # answers not kept because their query may call NOW(), RAND(), UUID() or STRUUID()
+    door: int = 0  # of the hits, HTTP responses sent again whole before routing (web/kept.py)
 
 
 class ResultCache:
@@ -75,28 +85,36 @@ class ResultCache:
         self.max_entry_bytes = self.max_bytes // 8 if max_entry_bytes is None else max_entry_bytes
         self.size = 0
         self.stats = CacheStats()
-        self._entries: OrderedDict[CacheKey, tuple[QueryResult, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Kept, int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: CacheKey) -> QueryResult | None:
+    def get(self, key: Hashable, *, count_miss: bool = True):
+        """The answer kept under ``key`` (a ``cache_key``, or another kind of key for what ``put`` was given)."""
         entry = self._entries.get(key)
         if entry is None:
-            self.stats.misses += 1
+            self.stats.misses += count_miss
             return None
         self._entries.move_to_end(key)
         self.stats.hits += 1
         return entry[0]
 
-    def put(self, key: CacheKey, result: QueryResult) -> None:
-        """Keep ``result`` unless it is too large or its query's answer changes from run to run (checked here, once
-        per answer computed, rather than at each lookup: what was never stored is never found)."""
-        cost = len(result.body) + len(key[0]) + ENTRY_OVERHEAD
+    def holds(self, key: Hashable, kept: Kept) -> bool:
+        """Whether ``kept`` itself is what ``key`` holds (no counting, no reordering)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry[0] is kept
+
+    def put(self, key: Hashable, result: Kept, text: str | None = None) -> None:
+        """Keep ``result``, the answer to query ``text`` (by default ``key[0]``, as in a ``cache_key``), unless it is
+        too large or the query's answer changes from run to run (checked here, once per answer computed, rather than
+        at each lookup: what was never stored is never found)."""
+        text = key[0] if text is None else text  # type: ignore[index]
+        cost = len(result.body) + len(text) + ENTRY_OVERHEAD
         if cost > self.max_entry_bytes or cost > self.max_bytes:
             self.stats.too_large += 1
             return
-        if volatile(key[0]):
+        if volatile(text):
             self.stats.volatile += 1
             return
         old = self._entries.pop(key, None)
@@ -114,4 +132,5 @@ class ResultCache:
         """The figures /readyz shows."""
         return {"entries": len(self._entries), "bytes": self.size, "max_bytes": self.max_bytes,
                 "hits": self.stats.hits, "misses": self.stats.misses, "evictions": self.stats.evictions,
-                "not_kept_too_large": self.stats.too_large, "not_kept_volatile": self.stats.volatile}
+                "not_kept_too_large": self.stats.too_large, "not_kept_volatile": self.stats.volatile,
+                "hits_at_the_door": self.stats.door}

@@ -121,6 +121,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
     from . import compare, dumps, errors, pages, releases, resources, search, sparql
     from .dumps import close_files
     from .dumps import scan as scan_dumps
+    from .kept import KeptAnswers
     from .reload import build_identity, watch
     from .security import SecurityHeaders
 
@@ -166,6 +167,8 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
                   description="The French IT job reference (Référentiel métiers informatique) as linked data: "
                               "SPARQL 1.1 endpoint, dereferenceable IRIs, dumps, label search.")
     app.state.ctx = context
+    # innermost: a kept answer gets the CORS and security headers as any other
+    app.add_middleware(KeptAnswers, context=context)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["ETag", "Link", "Retry-After", "Content-Length"],
                        max_age=86400)

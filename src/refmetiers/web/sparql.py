@@ -15,6 +15,7 @@ from .. import formats
 from .. import query as qs
 from ..errors import RefmetiersError
 from ..namespaces import ALL_PREFIXES, iris_of, writer_prefixes
+from ..query.cache import cache_key
 from .common import (
     Params,
     add_route,
@@ -27,6 +28,7 @@ from .common import (
 )
 from .errors import BadRequest, NotReady, UnsupportedMediaType, status_of
 from .html import query_error_view, render
+from .kept import mark_kept
 from .links import local_href
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -195,6 +197,9 @@ def router(context) -> APIRouter:
             response.headers.update(headers)
             return response
         result = await context.service.run(request_)
+        results = context.service.results  # this build's cache holds the answer: the door may keep the response
+        if request.method == "GET" and results is not None and results.holds(cache_key(request_), result):
+            mark_kept(request, results, text)
         return Response(result.body, media_type=result.format.content_type, headers=headers)
 
     for methods, extra in ((["GET", "HEAD"], {"parameters": OPENAPI["parameters"], "responses": OPENAPI["responses"]}),
