@@ -589,6 +589,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{cell.dataset:<10} {cell.system:<26} c={cell.concurrency:<3} n={cell.count:<6} "
                           f"{cell.throughput:9.1f}/s p50 {cell.pct(0.5):8.2f} ms p99 {cell.pct(0.99):9.2f} ms "
                           f"errors {cell.errors}", file=sys.stderr)
+            # Again once the mix has been cycled: what the systems keep in memory must still be the right answer.
+            agree = same_answers(store, dataset, urls)
+            notes.append(f"{dataset.name}: answers agreeing with pyoxigraph after the timed cells: "
+                         + ", ".join(f"{name} {n}" for name, n in agree.items()))
+            print(notes[-1], file=sys.stderr)
         finally:
             for process, _, _ in servers.values():
                 stop(process)
