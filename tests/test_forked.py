@@ -78,7 +78,7 @@ def test_with_another_thread_running_the_call_runs_here_when_its_result_is_asked
         other.join()
 
 
-def test_what_the_caller_printed_before_is_not_printed_again_by_the_child(tmp_path):
+def test_what_the_caller_printed_before_is_not_printed_again_by_the_child():
     """A caller whose output is a pipe or a file (block-buffered) forks with text still in its buffer."""
     import subprocess
     import sys
