@@ -429,7 +429,13 @@ def _write(path: Path, text: str | bytes) -> None:
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as opened:
+        return sha256_of(opened)
+
+
+def sha256_of(file: io.BufferedReader) -> str:
+    """The SHA-256 of what is left to read in ``file``, in hexadecimal (read in blocks, not whole)."""
+    return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def media_type_of(filename: str) -> str:

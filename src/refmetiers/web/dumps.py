@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import __version__, formats
-from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
+from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256_of
 from ..namespaces import iris_of, writer_prefixes
 from .common import add_route, alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
@@ -62,7 +62,10 @@ def scan(dist: Path) -> dict[str, DumpFile]:
         if path.is_file() and not path.name.startswith("."):
             fd = os.open(path, os.O_RDONLY)
             stat = os.fstat(fd)
-            files[path.name] = DumpFile(path.name, path, stat.st_size, sha256(path), media_type_of(path.name),
+            # hashed from the descriptor served, not the path: a build may swap dist/ in between
+            with open(fd, "rb", closefd=False) as opened:
+                checksum = sha256_of(opened)
+            files[path.name] = DumpFile(path.name, path, stat.st_size, checksum, media_type_of(path.name),
                                         stat.st_mtime_ns, fd)
     return files
 
