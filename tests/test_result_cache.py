@@ -261,3 +261,17 @@ def test_a_client_past_its_allowance_of_refused_queries_gets_429_even_for_a_kept
         assert blocked.status_code == 429 and _door(running) == 1
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("setting,expected", [(None, 64 * 1024 * 1024), ("0", None)], ids=["default", "off"])
+def test_readyz_describes_the_cache_from_the_start_and_says_when_it_is_off(web_root, setting, expected):
+    running = Server(web_root, env={} if setting is None else {"REFMETIERS_RESULT_CACHE_BYTES": setting})
+    try:
+        running.wait_ready()
+        cache = readyz(running)["result_cache"]  # nothing asked yet: an empty cache, still described
+        if expected is None:
+            assert cache is None
+        else:
+            assert cache["max_bytes"] == expected and cache["entries"] == 0 and cache["hits"] == 0
+    finally:
+        running.stop()

@@ -96,6 +96,7 @@ def router(context) -> APIRouter:
 
     async def readyz() -> JSONResponse:
         service = context.service
+        results = service.results if service is not None else None  # an empty cache is falsy: compare with None
         ready = bool(context.ready and service is not None and service.ready)
         body = {"ready": ready, "data_version": context.version,
                 "startup_seconds": round(context.started, 3),
@@ -104,7 +105,7 @@ def router(context) -> APIRouter:
                 "queries_served": service.stats.served if service else 0,
                 "worker_restarts": service.stats.replaced if service else 0,
                 "worker_start_failures": service.stats.spawn_failures if service else 0,
-                "result_cache": service.results.describe() if service and service.results else None}
+                "result_cache": results.describe() if results is not None else None}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
     add_route(api, "/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)
