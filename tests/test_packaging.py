@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ("src", "ontology", "shapes", "data", "setup.py", "pyproject.toml", "MANIFEST.in", "README.md")
+COPIED = ("src", "ontology", "shapes", "data", "releases", "setup.py", "pyproject.toml", "MANIFEST.in", "README.md")
 
 GOOD = """@prefix rm: <https://w3id.org/refmetiers/def#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -88,9 +89,9 @@ def _run(command: list, cwd: Path, **extra: str) -> subprocess.CompletedProcess:
 def test_the_wheel_carries_what_validate_needs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "refmetiers/skos-axioms.ttl" in names
-    for folder in ("ontology", "shapes", "data"):
+    for folder in ("ontology", "shapes", "data", "releases"):
         expected = {f"refmetiers/bundled/{p.relative_to(REPO).as_posix()}" for p in (REPO / folder).rglob("*")
-                    if p.is_file() and p.suffix in (".ttl", ".tsv")}
+                    if p.is_file() and (folder == "releases" or p.suffix in (".ttl", ".tsv"))}
         assert expected and expected <= names, folder
 
 
@@ -110,6 +111,48 @@ def test_build_of_the_packaged_reference_works_from_the_wheel(venv, outside):
     done = _run([venv / "refmetiers", "build", "--dist", outside / "out"], outside)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (outside / "out" / "refmetiers.nq").is_file()
+
+
+def test_serve_outside_any_project_publishes_the_packaged_reference_as_released(venv, outside, tmp_path):
+    """The wheel's reference is built into the user's cache (not into site-packages) and served as the last
+    release: same data version, same change history as a checkout's."""
+    import socket
+
+    import httpx
+
+    from refmetiers.releases import latest
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cache = tmp_path / "cache"
+    server = subprocess.Popen([str(venv / "refmetiers"), "serve", "--port", str(port)], cwd=outside,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(XDG_CACHE_HOME=str(cache)))
+    try:
+        state = None
+        for _ in range(600):  # a build, then the start: polled every 0.2 s
+            try:
+                state = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()
+                if state.get("ready"):
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            time.sleep(0.2)
+        assert state is not None and state["ready"], state
+        release = latest(REPO / "releases")
+        assert state["data_version"] == release
+        changes = httpx.get(f"http://127.0.0.1:{port}/releases/", headers={"Accept": "application/json"}, timeout=10)
+        assert changes.status_code == 200 and release in changes.text
+    finally:
+        server.terminate()
+        server.wait(30)
+    where = "import os, refmetiers; print(os.path.dirname(refmetiers.__file__))"
+    found = subprocess.run([venv / "python", "-c", where], capture_output=True, text=True, check=True)
+    site = Path(found.stdout.strip())
+    assert not (site / "bundled" / "dist").exists()  # nothing written into the installed package
+    (built,) = (cache / "refmetiers").glob("dist-*")
+    assert (built / "refmetiers.nq").is_file()
 
 
 def _hook_config(venv: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .namespaces import BASE
 
-# What the wheel carries of the project (ontology/, shapes/, data/), copied there by setup.py.
+# What the wheel carries of the project (ontology/, shapes/, data/, releases/), copied there by setup.py.
 BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 
 
@@ -86,7 +86,15 @@ class Settings:
 
     @property
     def dist(self) -> Path:
-        return self.dist_dir if self.dist_dir is not None else self.root / "dist"
+        if self.dist_dir is not None:
+            return self.dist_dir
+        if self.root == BUNDLED_ROOT and self.cache_dir is not None:
+            # The reference an installed wheel carries is built into the user's cache, never into site-packages;
+            # one build per version of the package, which carries its own copy of the reference.
+            from . import __version__
+
+            return self.cache_dir / f"dist-{__version__}"
+        return self.root / "dist"
 
     def with_overrides(self, **changes) -> Settings:
         """A copy with the given fields changed (``None`` values are ignored)."""
