@@ -113,6 +113,19 @@ def test_build_of_the_packaged_reference_works_from_the_wheel(venv, outside):
     assert (outside / "out" / "refmetiers.nq").is_file()
 
 
+def test_build_then_query_outside_any_project_use_the_user_cache(venv, outside, tmp_path):
+    cache = tmp_path / "cache"
+    built = _run([venv / "refmetiers", "build"], outside, XDG_CACHE_HOME=str(cache))
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert str(cache / "refmetiers") in built.stdout  # "built 38 files in …/refmetiers/dist-X.Y.Z"
+    asked = _run([venv / "refmetiers", "query", "--format", "csv",
+                  "SELECT (COUNT(*) AS ?n) WHERE { ?job a <https://w3id.org/refmetiers/def#JobType> }"],
+                 outside, XDG_CACHE_HOME=str(cache))
+    assert asked.returncode == 0, asked.stderr
+    assert int(asked.stdout.splitlines()[1]) >= 41
+    assert sorted(p.name for p in outside.iterdir()) == [".git", "bad.ttl", "good.ttl"]  # nothing written here
+
+
 def test_serve_outside_any_project_publishes_the_packaged_reference_as_released(venv, outside, tmp_path):
     """The wheel's reference is built into the user's cache (not into site-packages) and served as the last
     release: same data version, same change history as a checkout's."""

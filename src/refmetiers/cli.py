@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings, find_root, load_settings
+from .config import BUNDLED_ROOT, Settings, find_root, load_settings
 from .errors import ConfigError, RefmetiersError, ReleaseRefused, SourceError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -43,7 +43,9 @@ def _project_settings(args: argparse.Namespace, writes: str) -> Settings:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    settings = _settings(args) if args.dist else _project_settings(args, "dist/")
+    settings = _settings(args)
+    if not args.dist and settings.root != BUNDLED_ROOT:  # the wheel's reference builds into the user's cache
+        settings = _project_settings(args, "dist/")
     _print_built(settings, build(settings))
     return EXIT_OK
 
