@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import BUNDLED_ROOT, Settings, find_root, load_settings
+from .config import Settings, find_root, load_settings
 from .errors import ConfigError, RefmetiersError, ReleaseRefused, SourceError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     settings = _settings(args)
-    if not args.dist and settings.root != BUNDLED_ROOT:  # the wheel's reference builds into the user's cache
+    # into the project's own dist/ only in a project (a wheel's reference builds into the user's cache)
+    if not args.dist and settings.dist.is_relative_to(settings.root):
         settings = _project_settings(args, "dist/")
     _print_built(settings, build(settings))
     return EXIT_OK
