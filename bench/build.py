@@ -15,6 +15,7 @@ whether the two dist/ folders are byte-identical.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import resource
@@ -85,7 +86,10 @@ def measure_one(mode: str, root: Path, src: Path | None = None) -> dict:
     settings = load_settings(root=root, dist_dir=root / ("dist-baseline" if src else "dist"))
     start = time.perf_counter()
     cpu = cpu_time()
-    if mode == "build":
+    if mode in ("build", "build-with-gc"):
+        if mode == "build-with-gc":  # the same build with Python's cyclic garbage collector left on (its peer)
+            build = build.__wrapped__  # type: ignore[attr-defined]
+            gc.enable()
         result = build(settings)
         assert src is None or Path(sys.modules["refmetiers"].__file__).is_relative_to(src)  # type: ignore[arg-type]
         extra = {"triples": sum(result.triple_counts().values()), "steps": result.seconds,
@@ -128,6 +132,8 @@ def main() -> None:
     parser.add_argument("--owlrl-timeout", type=float, default=120.0)
     parser.add_argument("--baseline", metavar="REV", help="compare the build with git revision REV's code")
     parser.add_argument("--runs", type=int, default=5, help="with --baseline: builds of each")
+    parser.add_argument("--collector", action="store_true",
+                        help="with --baseline: also this checkout's build with the cyclic garbage collector on")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "ROOT"), help=argparse.SUPPRESS)
     parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -135,7 +141,7 @@ def main() -> None:
         print(json.dumps(measure_one(args.child[0], Path(args.child[1]), args.src)))
         return
     if args.baseline:
-        compare(args.baseline, args.runs, args.scales[0] if args.scales != [1, 10, 100] else 1)
+        compare(args.baseline, args.runs, args.scales[0] if args.scales != [1, 10, 100] else 1, args.collector)
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,7 +163,7 @@ def main() -> None:
               f"{r.get('seconds')} | {owl_s} | {ratio} | {r.get('derived')} / {o.get('derived', '–')} |")
 
 
-def compare(revision: str, runs: int, scale: int) -> None:
+def compare(revision: str, runs: int, scale: int, collector: bool = False) -> None:
     """This checkout's build against ``revision``'s, interleaved, on the same sources (see the module's doc)."""
     import hashlib
 
@@ -172,9 +178,13 @@ def compare(revision: str, runs: int, scale: int) -> None:
             for name in ("ontology", "data", "shapes", "releases"):
                 shutil.copytree(REPO / name, root / name)
         results: dict[str, list[dict]] = {"this checkout": [], f"@ {revision}": []}
+        if collector:
+            results["this checkout, cyclic GC on"] = []
         for _ in range(runs):
             results["this checkout"].append(run_child("build", root, 1800))
             results[f"@ {revision}"].append(run_child("build", root, 1800, baseline))
+            if collector:
+                results["this checkout, cyclic GC on"].append(run_child("build-with-gc", root, 1800))
             print(json.dumps({k: v[-1] for k, v in results.items()}), file=sys.stderr)
         digests = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / d).iterdir())}
                    for d in ("dist", "dist-baseline")]

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import rdflib
 
-from fixtures.web.servers import Apache, Nginx, static_client
+from fixtures.web.servers import Apache, Nginx, static_client_fixtures
 from fixtures.web.support import BASE, Server, free_port
 from refmetiers import formats
 from refmetiers.web.resources import OFFERED
@@ -91,16 +91,7 @@ def published(web_root, tmp_path_factory):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def nginx_client(published):
-    with static_client("nginx", published["out"], published["port"], published["folder"]) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def apache_client(published):
-    with static_client("apache", published["out"], published["port"], published["folder"] / "apache") as client:
-        yield client
+nginx_client, apache_client = static_client_fixtures("published")
 
 
 @pytest.fixture(params=["nginx", "apache"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fixtures.web.servers import static_client
+from fixtures.web.servers import static_client_fixtures
 from fixtures.web.support import Server, free_port
 from test_releases import cut_fixture_releases
 from test_site import ACCEPTS, REFMETIERS, same_answer
@@ -45,16 +45,7 @@ def released(tmp_path_factory):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def nginx_client(released):
-    with static_client("nginx", released["out"], released["port"], released["folder"]) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def apache_client(released):
-    with static_client("apache", released["out"], released["port"], released["folder"] / "apache") as client:
-        yield client
+nginx_client, apache_client = static_client_fixtures("released")
 
 
 @pytest.fixture(params=["nginx", "apache"])
