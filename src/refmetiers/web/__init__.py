@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.responses import HTMLResponse
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from .. import query as qs
@@ -102,6 +105,11 @@ class Context:
         return self.settings.base_iri
 
 
+OPENAPI_URL = "/openapi.json"
+DESCRIPTION = ("The French IT job reference (Référentiel métiers informatique) as linked data: SPARQL 1.1 endpoint, "
+               "dereferenceable IRIs, dumps, label search.")
+
+
 def _templates() -> Environment:
     env = Environment(loader=PackageLoader("refmetiers.web", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
@@ -109,8 +117,8 @@ def _templates() -> Environment:
 
 
 def create_app(settings: Settings, *, limits: qs.Limits | None = None,
-               loading: StoreLoading | None = None) -> FastAPI:
-    """The FastAPI application serving ``settings.dist``.
+               loading: StoreLoading | None = None) -> Starlette:
+    """The ASGI application serving ``settings.dist``.
 
     Args:
         settings: where dist/ and queries/ are, the base IRI, the query limits.
@@ -123,12 +131,13 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
     from .dumps import scan as scan_dumps
     from .kept import KeptAnswers
     from .reload import build_identity, watch
+    from .routes import Api, openapi_document
     from .security import SecurityHeaders
 
     context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: Starlette):
         start = time.perf_counter()
         context.build_identity = build_identity(settings.dist)
         backend = None
@@ -163,9 +172,37 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
             context.service.close()
             close_files(context.dumps)
 
-    app = FastAPI(title="refmetiers", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="The French IT job reference (Référentiel métiers informatique) as linked data: "
-                              "SPARQL 1.1 endpoint, dereferenceable IRIs, dumps, label search.")
+    apis = [module.router(context) for module in (pages, sparql, releases, dumps, search, compare, resources)]
+    operations = [operation for api in apis for operation in api.operations]
+    documented: list[bytes] = []
+
+    def openapi_json() -> bytes:
+        # FastAPI is imported here, on the first request for the document, not at start-up (see routes.py).
+        if not documented:
+            spec = openapi_document(operations, title="refmetiers", version=__version__, description=DESCRIPTION)
+            documented.append(JSONResponse(spec).body)
+        return documented[0]
+
+    async def openapi(request: Request) -> Response:
+        return Response(await run_in_threadpool(openapi_json), media_type="application/json")
+
+    def docs(request: Request) -> HTMLResponse:
+        # Swagger UI from our own static files (vendored from npm swagger-ui-dist): /docs works offline.
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        page = get_swagger_ui_html(openapi_url=OPENAPI_URL, title="refmetiers API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+        # The API is documented in English: say so (FastAPI's page names no language).
+        return HTMLResponse(bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1))
+
+    described = Api(tags=[])  # the document and its page, which it does not list
+    described.add(OPENAPI_URL, openapi, methods=["GET", "HEAD"])
+    described.add("/docs", docs, methods=["GET", "HEAD"])
+    routes = [*described.routes, Mount("/static", StaticFiles(packages=[("refmetiers.web", "static")]), name="static"),
+              *(route for api in apis for route in api.routes)]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ctx = context
     # innermost: a kept answer gets the CORS and security headers as any other
     app.add_middleware(KeptAnswers, context=context)
@@ -174,19 +211,4 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
                        max_age=86400)
     app.add_middleware(SecurityHeaders)
     errors.install(app)
-    from starlette.staticfiles import StaticFiles
-
-    app.mount("/static", StaticFiles(packages=[("refmetiers.web", "static")]), name="static")
-    for module in (pages, sparql, releases, dumps, search, compare, resources):
-        app.include_router(module.router(context))
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        # Swagger UI from our own static files (vendored from npm swagger-ui-dist): /docs works offline.
-        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="refmetiers API",
-                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-                                   swagger_favicon_url="/static/favicon.svg")
-        # The API is documented in English: say so (FastAPI's page names no language).
-        return HTMLResponse(bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1))
     return app

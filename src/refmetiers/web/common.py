@@ -9,7 +9,6 @@ from starlette.requests import Request
 
 from .. import formats
 from .errors import BadRequest, NotAcceptable, PayloadTooLarge
-from .routes import record
 
 
 class Params:
@@ -141,15 +140,3 @@ def alternates(path: str, offered: tuple[formats.Format, ...], current: formats.
 def media_type_of_request(request: Request) -> tuple[str, str | None]:
     """The media type and charset of the request body."""
     return media_type_and_charset(request.headers.get("content-type"))
-
-
-def add_route(api, path: str, endpoint, methods: list[str], **options) -> None:
-    """Register ``endpoint`` once per method, each with its own OpenAPI operation id; HEAD stays out of the schema."""
-    record(path, methods)
-    name = options.pop("name", None) or path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace(
-        "}", "").replace(":", "_") or "home"
-    for method in methods:
-        extra = dict(options)
-        if method == "HEAD":
-            extra["include_in_schema"] = False
-        api.add_api_route(path, endpoint, methods=[method], operation_id=f"{name}_{method.lower()}", **extra)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,10 +12,11 @@ from .. import formats
 from ..compare import compare
 from ..describe import labels_of
 from ..store import select
-from .common import add_route, choose_format, query_params
+from .common import choose_format, query_params
 from .errors import BadRequest
 from .html import choose_language, render
 from .links import Link, local_href, pick_label
+from .routes import Api
 
 OFFERED = (formats.HTML, formats.RESULTS_JSON)
 JOBS = """SELECT ?job WHERE { ?job a <https://w3id.org/refmetiers/def#JobType> }"""
@@ -33,8 +33,8 @@ PARAMETERS = [
 ]
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["Compare"])
+def router(context) -> Api:
+    api = Api(tags=["Compare"])
 
     def job_iri(params, name: str) -> str | None:
         value = (params.one(name) or "").strip()
@@ -81,7 +81,7 @@ def router(context) -> APIRouter:
                       json_url=f"/compare?{request.url.query}&format=json" if result else None,
                       href=lambda iri: local_href(iri, context.base))
 
-    add_route(api, "/compare", endpoint, methods=["GET", "HEAD"], summary="Compare two job types",
+    api.add("/compare", endpoint, methods=["GET", "HEAD"], summary="Compare two job types",
               description="The skills two job types share and those to acquire to move from one to the other, "
                           "through our own know-how and knowledge items and through ESCO skills, with the counts. "
                           "Without `from` and `to`, the HTML page is a form.",

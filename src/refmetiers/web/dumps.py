@@ -11,16 +11,16 @@ from typing import IO, cast
 
 import anyio
 import pyoxigraph as ox
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import __version__, formats
 from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256_of
 from ..namespaces import iris_of, writer_prefixes
-from .common import add_route, alternates, choose_format, etag, not_modified, query_params
+from .common import alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady
 from .html import render
+from .routes import Api
 
 LISTING = (formats.HTML, formats.JSON)
 VOID_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -80,8 +80,8 @@ def close_files(files: dict[str, DumpFile]) -> None:
                 pass
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["Dumps"])
+def router(context) -> Api:
+    api = Api(tags=["Dumps"])
     def listing() -> dict[str, DumpFile]:
         return context.dumps  # scanned at start-up, with the store: the listing describes what is served
 
@@ -139,13 +139,13 @@ def router(context) -> APIRouter:
         body = ox.serialize(triples, format=fmt.ox, prefixes=writer_prefixes(fmt, iris_of(triples)))
         return Response(body, media_type=fmt.content_type, headers=headers)
 
-    add_route(api, "/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")
+    api.add("/dumps/", index, methods=["GET", "HEAD"], summary="The downloadable files (HTML or JSON)")
     def redirect() -> Response:
         return Response(status_code=308, headers={"Location": "/dumps/"})
 
-    add_route(api, "/dumps", redirect, methods=["GET", "HEAD"], include_in_schema=False)
-    add_route(api, "/dumps/{name}", download, methods=["GET", "HEAD"], summary="One file of the build")
-    add_route(api, "/.well-known/void", void, methods=["GET", "HEAD"], summary="VoID and DCAT description")
+    api.add("/dumps", redirect, methods=["GET", "HEAD"], include_in_schema=False)
+    api.add("/dumps/{name}", download, methods=["GET", "HEAD"], summary="One file of the build")
+    api.add("/.well-known/void", void, methods=["GET", "HEAD"], summary="VoID and DCAT description")
     return api
 
 

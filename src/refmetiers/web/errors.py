@@ -146,11 +146,6 @@ _HTTP_FR = {400: "requête invalide", 413: "requête trop grande", 414: "adresse
             431: "en-têtes trop grands"}
 
 
-async def handle_validation_error(request: Request, exc: Exception) -> Response:
-    return error_response(request, 400, f"invalid request: {exc}", "RequestValidationError",
-                          facts={"message_fr": f"requête invalide : {exc}"})
-
-
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.url.path)
     return error_response(request, 500, "internal error (logged on the server)", "InternalError",
@@ -159,10 +154,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
 
 def install(app) -> None:
     """Register the handlers on ``app``."""
-    from fastapi.exceptions import RequestValidationError
-
     app.add_exception_handler(RefmetiersError, handle_refmetiers_error)
     app.add_exception_handler(LanguageError, handle_language_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
-    app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(Exception, handle_unexpected)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
 from ..describe import labels_of
 from ..store import select
 from . import svg
-from .common import add_route
 from .html import Tr, choose_language, render
 from .links import local_href, pick_label
+from .routes import Api
 
 # Run by store.select (our prefixes).
 TREE = """SELECT ?family ?sub ?job ?sheet WHERE {
@@ -73,8 +72,8 @@ def tree_picture(families: list[dict], title: str, lang: str):
     return svg.tree(roots, title, lang)
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["Pages"])
+def router(context) -> Api:
+    api = Api(tags=["Pages"])
 
     def home(request: Request) -> HTMLResponse:
         lang = choose_language(request)[0]
@@ -108,7 +107,7 @@ def router(context) -> APIRouter:
                 "result_cache": results.describe() if results is not None else None}
         return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "1"})
 
-    add_route(api, "/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)
-    add_route(api, "/healthz", healthz, methods=["GET"], summary="Liveness")
-    add_route(api, "/readyz", readyz, methods=["GET"], summary="Readiness: the store is loaded and workers are up")
+    api.add("/", home, methods=["GET", "HEAD"], summary="Home page", response_class=HTMLResponse)
+    api.add("/healthz", healthz, methods=["GET"], summary="Liveness")
+    api.add("/readyz", readyz, methods=["GET"], summary="Readiness: the store is loaded and workers are up")
     return api

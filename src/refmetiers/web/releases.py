@@ -14,17 +14,17 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import formats, releases
 from ..dumps import media_type_of, sha256
 from ..namespaces import KIND_PREFIXES, graph_iri, iris_of, writer_prefixes
-from .common import add_route, alternates, choose_format, etag, not_modified, query_params
+from .common import alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
 from .html import render as render_page
 from .resources import OFFERED
+from .routes import Api
 
 LISTING = (formats.HTML, formats.JSON)
 RDF_OFFER = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -41,8 +41,8 @@ def _serialise(triples: list, fmt: formats.Format) -> bytes:
     return written or b""
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["Releases"])
+def router(context) -> Api:
+    api = Api(tags=["Releases"])
     settings = context.settings
     base = settings.base_iri
     cache: dict[str, object] = {}
@@ -195,14 +195,14 @@ def router(context) -> APIRouter:
         return respond(request, f"/changes/{old}/{new}", CHANGES_OFFER, "changes:" + sha256(json_file), html, triples,
                        lambda: json_file.read_text(encoding="utf-8"))
 
-    add_route(api, "/releases/", listing, methods=["GET", "HEAD"], summary="The releases (HTML or JSON)")
-    add_route(api, "/releases", listing_redirect, methods=["GET", "HEAD"], include_in_schema=False)
-    add_route(api, "/dataset/{version}", dataset, methods=["GET", "HEAD"],
+    api.add("/releases/", listing, methods=["GET", "HEAD"], summary="The releases (HTML or JSON)")
+    api.add("/releases", listing_redirect, methods=["GET", "HEAD"], include_in_schema=False)
+    api.add("/dataset/{version}", dataset, methods=["GET", "HEAD"],
               summary="A release's description (VoID, DCAT)")
-    add_route(api, "/def/{version}", ontology, methods=["GET", "HEAD"], summary="The ontology as released")
-    add_route(api, "/dumps/{version}/", dumps_listing, methods=["GET", "HEAD"], summary="A release's files")
-    add_route(api, "/dumps/{version}/{name}", download, methods=["GET", "HEAD"], summary="One file of a release")
-    add_route(api, "/changes/{old}/{new}", change_set, methods=["GET", "HEAD"],
+    api.add("/def/{version}", ontology, methods=["GET", "HEAD"], summary="The ontology as released")
+    api.add("/dumps/{version}/", dumps_listing, methods=["GET", "HEAD"], summary="A release's files")
+    api.add("/dumps/{version}/{name}", download, methods=["GET", "HEAD"], summary="One file of a release")
+    api.add("/changes/{old}/{new}", change_set, methods=["GET", "HEAD"],
               summary="The diff between a release and the previous one (KGCL: RDF, JSON, HTML)")
     return api
 

@@ -7,7 +7,6 @@ import re
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from fastapi import APIRouter
 from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from starlette.requests import Request
@@ -20,7 +19,6 @@ from ..dumps import CONTEXT_FILE, jsonld_document
 from ..namespaces import PREFIXES, iris_of, writer_prefixes
 from . import svg
 from .common import (
-    add_route,
     alternates,
     choose_format,
     etag,
@@ -30,6 +28,7 @@ from .common import (
 from .errors import NotFound
 from .html import Tr, choose_language, render
 from .links import Link, local_href, pick_label
+from .routes import Api
 
 # Turtle first: a client that says only */* (curl, most RDF libraries) gets data; browsers name text/html.
 OFFERED = (formats.TURTLE, formats.HTML, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
@@ -418,8 +417,8 @@ def shared_skills_picture(context, view: View):
 VALID_PATH = re.compile(r"[^\s<>\"{}|\\^`]*")
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["Linked data"])
+def router(context) -> Api:
+    api = Api(tags=["Linked data"])
 
     def resource(request: Request, path: str) -> Response:
         iri = context.base + path
@@ -461,14 +460,14 @@ def router(context) -> APIRouter:
             return resource(request, f"{prefix}/{rest}")
         return endpoint
 
-    add_route(api, "/id/{rest:path}", route("id"), methods=["GET", "HEAD"], summary="A concept of the reference")
-    add_route(api, "/scheme/{rest:path}", route("scheme"), methods=["GET", "HEAD"], summary="A concept scheme")
+    api.add("/id/{rest:path}", route("id"), methods=["GET", "HEAD"], summary="A concept of the reference")
+    api.add("/scheme/{rest:path}", route("scheme"), methods=["GET", "HEAD"], summary="A concept scheme")
 
     def fixed(path: str):
         def endpoint(request: Request) -> Response:
             return resource(request, path)
         return endpoint
 
-    add_route(api, "/def", fixed("def"), methods=["GET", "HEAD"], summary="The ontology")
-    add_route(api, "/dataset", fixed("dataset"), methods=["GET", "HEAD"], summary="The dataset description")
+    api.add("/def", fixed("def"), methods=["GET", "HEAD"], summary="The ontology")
+    api.add("/dataset", fixed("dataset"), methods=["GET", "HEAD"], summary="The dataset description")
     return api

@@ -6,17 +6,17 @@ import json
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import formats
 from ..describe import labels_of
 from ..labelsearch import search
-from .common import add_route, choose_format, query_params
+from .common import choose_format, query_params
 from .errors import BadRequest
 from .html import choose_language, render
 from .links import local_href, pick_label
+from .routes import Api
 
 OFFERED = (formats.JSON, formats.HTML)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500
@@ -51,8 +51,8 @@ def _whole(params, name: str, default: int, low: int, high: int | None) -> int:
     return int(text)
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["Search"])
+def router(context) -> Api:
+    api = Api(tags=["Search"])
 
     def endpoint(request: Request) -> Response:
         params = query_params(request)
@@ -91,7 +91,7 @@ def router(context) -> APIRouter:
         body = {"q": text, **paging, "count": len(results), "results": results}
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json", headers=headers)
 
-    add_route(api, "/search", endpoint, methods=["GET", "HEAD"], summary="Search the labels",
+    api.add("/search", endpoint, methods=["GET", "HEAD"], summary="Search the labels",
               description="Label search (JSON or HTML): each hit gives the concept's IRI, its label in the chosen "
                           "language, the label that matched, the kind of match (`exact`, `word`, `prefix`, "
                           "`substring`) and the concept's type. Paged: `total` hits, `page`, `limit`, `next`.",

@@ -6,7 +6,6 @@ import json
 import re
 
 import pyoxigraph as ox
-from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,7 +17,6 @@ from ..namespaces import ALL_PREFIXES, iris_of, writer_prefixes
 from ..query.cache import cache_key
 from .common import (
     Params,
-    add_route,
     client_of,
     etag,
     media_type_of_request,
@@ -30,6 +28,7 @@ from .errors import BadRequest, NotReady, UnsupportedMediaType, status_of
 from .html import query_error_view, render
 from .kept import mark_kept
 from .links import local_href
+from .routes import Api
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RESULT_OFFER = formats.RESULT_FORMATS + (formats.HTML,)
@@ -95,8 +94,8 @@ def service_description(context, endpoint: str) -> list[ox.Triple]:
     return triples
 
 
-def router(context) -> APIRouter:
-    api = APIRouter(tags=["SPARQL"])
+def router(context) -> Api:
+    api = Api(tags=["SPARQL"])
 
     def render_page(request: Request, params: Params) -> Response:
         fmt = _override(params, DESCRIPTION_OFFER) \
@@ -204,7 +203,7 @@ def router(context) -> APIRouter:
 
     for methods, extra in ((["GET", "HEAD"], {"parameters": OPENAPI["parameters"], "responses": OPENAPI["responses"]}),
                            (["POST"], OPENAPI)):
-        add_route(api, "/sparql", answer, methods=methods, summary="SPARQL 1.1 query endpoint", description=DESCRIPTION
+        api.add("/sparql", answer, methods=methods, summary="SPARQL 1.1 query endpoint", description=DESCRIPTION
                   .format(base=context.base), openapi_extra=extra)
     return api
 
