@@ -13,8 +13,9 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from conftest import JOB_SLUGS
 from refmetiers.config import load_settings
 from refmetiers.errors import SourceError
+from refmetiers.layout import SourceFile, route
 from refmetiers.namespaces import ESCO, SEMAPV, SSSOM, graph_iri
-from refmetiers.sources import SourceFile, load_sources, parse_file, route
+from refmetiers.sources import load_sources, parse_file
 from refmetiers.sssom import mapping_set_to_graph, read_mapping_set
 
 REPO = Path(__file__).resolve().parents[1]

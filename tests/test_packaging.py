@@ -133,7 +133,7 @@ def test_serve_outside_any_project_publishes_the_packaged_reference_as_released(
 
     import httpx
 
-    from refmetiers.releases import latest
+    from refmetiers.catalogue import latest
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS, XSD
+from starlette.testclient import TestClient
 
 from conftest import REPO
 from refmetiers import namespaces

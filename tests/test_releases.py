@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
 from conftest import FIXTURES, REPO, make_root
-from refmetiers import releases
+from refmetiers import catalogue, releases
 from refmetiers.changes import KGCL
 from refmetiers.config import load_settings
 from refmetiers.errors import ConfigError
@@ -157,14 +157,14 @@ def test_a_rebuild_of_the_released_sources_gives_the_release_byte_for_byte(relea
     from refmetiers.build import build
     settings = load_settings(root=released, dist_dir=tmp_path / "dist")
     build(settings)
-    cut_dump = released / "releases" / "0.2.0" / releases.QUADS_DUMP
-    assert (settings.dist / releases.QUADS_DUMP).read_bytes() == cut_dump.read_bytes()
-    assert releases.data_version(settings.dist, settings.releases_dir) == "0.2.0"
+    cut_dump = released / "releases" / "0.2.0" / catalogue.QUADS_DUMP
+    assert (settings.dist / catalogue.QUADS_DUMP).read_bytes() == cut_dump.read_bytes()
+    assert catalogue.data_version(settings.dist, settings.releases_dir) == "0.2.0"
     edited = (V2 / "jobs" / "beta.ttl").read_text(encoding="utf-8").replace("Advises.", "Advises clients.")
     (released / "data" / "jobs" / "beta.ttl").write_text(edited, encoding="utf-8")
     try:
         build(settings)
-        shown = releases.data_version(settings.dist, settings.releases_dir)
+        shown = catalogue.data_version(settings.dist, settings.releases_dir)
         assert shown.startswith("0.2.0+") and len(shown) == len("0.2.0+") + 12  # a working build, not the release
     finally:
         git(released, "checkout", "--", "data/jobs/beta.ttl")

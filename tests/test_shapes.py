@@ -17,9 +17,10 @@ from conftest import make_root
 from refmetiers import dumps, validation
 from refmetiers.build import build, check_sources
 from refmetiers.config import load_settings
+from refmetiers.layout import SourceFile
 from refmetiers.namespaces import SH
 from refmetiers.releases import read_info
-from refmetiers.sources import SourceFile, load_sources, parse_turtle
+from refmetiers.sources import load_sources, parse_turtle
 from refmetiers.validation import RMSH, load_shapes, validate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -49,3 +49,39 @@ def test_nothing_is_preloaded_without_the_variable(tmp_path):
     done = subprocess.run([sys.executable, "-c", WORKER, str(dump), "keep"], capture_output=True, text=True,
                           env={k: v for k, v in os.environ.items() if k != "REFMETIERS_PRELOAD_QUADS"}, timeout=60)
     assert done.stdout.strip() == "none"
+
+
+def test_serve_answers_before_importing_rdflib_fastapi_or_jinja2(web_root):
+    """`refmetiers serve` on a fresh build imports neither rdflib (the build's), FastAPI and pydantic (the OpenAPI
+    document's) nor jinja2 (the pages') before /readyz says ready, in the server, its forkserver or its workers;
+    the first request for the document and for a page imports what each needs, and both are answered."""
+    import re
+
+    import httpx
+
+    from fixtures.web.support import Server
+
+    server = Server(web_root, env={"PYTHONPROFILEIMPORTTIME": "1"})  # every process logs each import to stderr
+    try:
+        server.wait_ready()
+        ready_answer = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        server.log.flush()
+        server.log.seek(0)
+        before = server.log.read()
+        spec = httpx.get(server.url + "/openapi.json", timeout=30)
+        page = httpx.get(server.url + "/", headers={"Accept": "text/html"}, timeout=30)
+        server.log.flush()
+        server.log.seek(0)
+        after = server.log.read()
+    finally:
+        server.stop()
+
+    def imported(log: str) -> set[str]:
+        return {match.group(1).split(".")[0] for match in re.finditer(r"^import time:.*\|\s*(\S+)$", log, re.M)}
+
+    assert ready_answer.json()["boolean"] is True
+    assert "starlette" in imported(before) and "pyoxigraph" in imported(before)  # the log is read as it should be
+    assert not imported(before) & {"rdflib", "fastapi", "pydantic", "jinja2", "pyshacl"}
+    assert "/sparql" in spec.json()["paths"]
+    assert page.status_code == 200 and "<html" in page.text
+    assert {"fastapi", "jinja2"} <= imported(after)

@@ -6,8 +6,8 @@ import os
 import shutil
 
 from fixtures.web.support import settings_for
-from refmetiers.build import dist_is_stale
 from refmetiers.cli import make_parser
+from refmetiers.layout import dist_is_stale
 
 
 def test_serve_options():

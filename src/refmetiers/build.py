@@ -28,19 +28,10 @@ from .errors import ConfigError, RefmetiersError, ValidationFailed
 from .forked import Forked
 from .graphs import ENTAILMENT_SOURCES, merge, read_published
 from .inference import derive, rules_for, with_entailments
+from .layout import SourceFile, discover, dist_is_stale, route
 from .namespaces import GRAPH_NAMES, ID, RM, graph_iri
 from .releases import ReleaseInfo, change_graph, ontology_version_triples, read_info
-from .sources import (
-    SourceFile,
-    Sources,
-    discover,
-    from_oxigraph,
-    load_sources,
-    parse_file_triples,
-    parse_turtle_triples,
-    route,
-    to_rdflib,
-)
+from .sources import Sources, from_oxigraph, load_sources, parse_file_triples, parse_turtle_triples, to_rdflib
 from .store import QUADS_FILE
 from .validation import RMSH, ValidationReport, load_shapes, locate, validate
 
@@ -405,16 +396,6 @@ class _Context:
 # ---------------------------------------------------------------------------
 # What `refmetiers serve` runs first
 # ---------------------------------------------------------------------------
-
-def dist_is_stale(settings: Settings) -> bool:
-    """Whether dist/ is missing or older than any source (ontology/, data/, shapes/)."""
-    built = settings.dist / QUADS_FILE
-    if not built.is_file():
-        return True
-    sources = [s.path for s in discover(settings)] + sorted(settings.shapes_dir.glob("*.ttl"))
-    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
-    return newest > built.stat().st_mtime
-
 
 @dataclass
 class Freshness:

@@ -200,19 +200,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .build import build_if_stale
+    from .layout import dist_is_stale
 
     settings = _settings(args).with_overrides(host=args.host, port=args.port, store_url=args.store)
     if settings.store_url and not settings.store_url.startswith(("http://", "https://")):
         raise ConfigError(f"--store {settings.store_url!r}: give the http(s) URL of a SPARQL 1.1 query endpoint / "
                           "donnez l'URL http(s) d'un service de requêtes SPARQL 1.1")
-    freshness = build_if_stale(settings)
-    if freshness.built is not None:
-        print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
-        _print_built(settings, freshness.built)
-    if freshness.failure is not None:
-        _print_error("warning", f"the build failed ({freshness.failure}); "
-                     f"serving the previous build in {settings.dist}")
+    if dist_is_stale(settings):  # the build (rdflib, pySHACL) is imported only when it has to run
+        from .build import build_if_stale
+
+        freshness = build_if_stale(settings)
+        if freshness.built is not None:
+            print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
+            _print_built(settings, freshness.built)
+        if freshness.failure is not None:
+            _print_error("warning", f"the build failed ({freshness.failure}); "
+                         f"serving the previous build in {settings.dist}")
     from .store import QUADS_FILE, start_loading
 
     loading = None

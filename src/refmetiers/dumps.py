@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -34,7 +33,9 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from . import formats
+from .catalogue import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256
 from .errors import BuildError
+from .jsonld import CONTEXT_FILE, jsonld_document
 from .namespaces import (
     ASSERTED_OWN,
     DCAT,
@@ -75,13 +76,10 @@ DUMPS = (
              "Toutes les données, par graphe nommé", "All data, by named graph"),
 )
 
-CONTEXT_FILE = "context.jsonld"
 CROSSWALK_FILE = "refmetiers-crosswalk.csv"
 SSSOM_SUFFIX = ".sssom.tsv"
 SSSOM_SPEC = URIRef("https://w3id.org/sssom/spec")
 CSV_SPEC = URIRef("https://www.rfc-editor.org/rfc/rfc4180")
-CHECKSUMS_FILE = "SHA256SUMS"
-VOID_FILE = "void.ttl"
 REPORT_FILE = "validation-report.ttl"
 
 
@@ -187,97 +185,6 @@ class NTriplesLines:
                         found.add(term.datatype.value)
             self._iris[name] = found
         return self._iris[name]
-
-
-# json.dumps(item, sort_keys=True, ensure_ascii=False) without making an encoder per call
-_json_text = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
-
-
-def _canonical_json(value):
-    if isinstance(value, dict):
-        return {key: _canonical_json(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        items = [_canonical_json(item) for item in value]
-        if len(items) < 2:  # most values are alone: nothing to order, no JSON text to make
-            return items
-        return sorted(items, key=_json_text)
-    return value
-
-
-class _Compactor:
-    """JSON-LD compaction for our context: flat nodes, one key per property, every value in an array.
-
-    pyld (the reference implementation in Python) gives the same document but took about ten minutes on
-    the full dump; the context has only the kinds of terms below, so compacting against it is a lookup.
-    tests/test_build.py checks the result against pyld on the build fixture and parses every dump back.
-    """
-
-    def __init__(self, context: dict):
-        self.context = context["@context"]
-        self.terms: dict[str, tuple[str, dict]] = {}
-        for key, definition in self.context.items():
-            if isinstance(definition, dict) and definition.get("@id", "").startswith(("http://", "https://")):
-                self.terms[definition["@id"]] = (key, definition)
-        self.classes = {iri: key for key, iri in self.context.items() if isinstance(iri, str) and key[0].isupper()}
-        self.prefixes = sorted(((iri, key) for key, iri in self.context.items()
-                                if isinstance(iri, str) and iri.endswith(("/", "#"))), key=lambda p: -len(p[0]))
-        self._compact: dict[str, str] = {}
-
-    def iri(self, iri: str) -> str:
-        compact = self._compact.get(iri)
-        if compact is None:
-            compact = next((f"{prefix}:{iri[len(namespace):]}" for namespace, prefix in self.prefixes
-                            if iri.startswith(namespace) and len(iri) > len(namespace)), iri)
-            self._compact[iri] = compact
-        return compact
-
-    def value(self, term: ox.NamedNode | ox.Literal, definition: dict):
-        if isinstance(term, ox.NamedNode):
-            return term.value if definition.get("@type") == "@id" else {"id": term.value}
-        if term.language:
-            return {"@value": term.value, "@language": term.language}
-        datatype = term.datatype.value
-        if definition.get("@type") == datatype or (datatype == _XSD_STRING and "@type" not in definition):
-            return term.value
-        if datatype == _XSD_STRING:  # a plain string under a key that coerces: a value object escapes it
-            return {"@value": term.value}
-        return {"@value": term.value, "@type": self.iri(datatype)}
-
-    def node(self, subject: str, statements: list[tuple[str, ox.NamedNode | ox.Literal]]) -> dict:
-        node: dict = {"id": subject}
-        for predicate, obj in statements:
-            if predicate == _RDF_TYPE:
-                node.setdefault("type", []).append(self.classes.get(obj.value) or self.iri(obj.value))
-                continue
-            key, definition = self.terms.get(predicate, (self.iri(predicate), {}))
-            if definition.get("@container") == ["@language", "@set"] and isinstance(obj, ox.Literal) and obj.language:
-                node.setdefault(key, {}).setdefault(obj.language, []).append(obj.value)
-            elif definition.get("@container") == ["@language", "@set"]:
-                node.setdefault(key, {}).setdefault("@none", []).append(self.value(obj, {}))
-            else:
-                node.setdefault(key, []).append(self.value(obj, definition))
-        return node
-
-
-_RDF_TYPE = str(RDF.type)
-_XSD_STRING = str(XSD.string)
-
-
-def jsonld_document(graph: Graph | bytes, context: dict) -> dict:
-    """``graph`` (or its N-Triples) as JSON-LD compacted with ``context``: every value in an array, every
-    datatype kept.
-
-    The one JSON-LD shape of refmetiers (the dumps; a resource's description can use it too): nodes in
-    ``@graph`` sorted by id, the values of each key in a canonical order. Published data has no blank node.
-    The statements are read by pyoxigraph (a dump's are its sorted N-Triples lines, already at hand).
-    """
-    ntriples = graph if isinstance(graph, bytes) else graph.serialize(format="nt", encoding="utf-8")
-    by_subject: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = {}
-    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-        by_subject.setdefault(triple.subject.value, []).append((triple.predicate.value, triple.object))
-    compactor = _Compactor(context)
-    nodes = [compactor.node(subject, by_subject[subject]) for subject in sorted(by_subject)]
-    return {"@context": context["@context"], "@graph": _canonical_json(nodes)}
 
 
 def _jsonld(ntriples: str, context: dict) -> str:
@@ -426,26 +333,6 @@ def _write(path: Path, text: str | bytes) -> None:
         # mtime=0 and no file name: the same bytes give the same gzip.
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as zipped:
             zipped.write(data)
-
-
-def sha256(path: Path) -> str:
-    with open(path, "rb") as opened:
-        return sha256_of(opened)
-
-
-def sha256_of(file: io.BufferedReader) -> str:
-    """The SHA-256 of what is left to read in ``file``, in hexadecimal (read in blocks, not whole)."""
-    return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def media_type_of(filename: str) -> str:
-    """The media type of a file of dist/ (gzip files are application/gzip)."""
-    if filename.endswith(".gz"):
-        return formats.GZIP_MEDIA_TYPE
-    if filename == CHECKSUMS_FILE:
-        return "text/plain"
-    fmt = formats.by_extension(filename)
-    return fmt.media_type if fmt else "application/octet-stream"
 
 
 def describe_distributions(folder: Path, metadata: Graph, base: str, release_info: ReleaseInfo,

@@ -1,28 +1,76 @@
-"""Our namespaces, prefixes and named graph IRIs: the one place that spells them."""
+"""Our namespaces, prefixes and named graph IRIs: the one place that spells them.
+
+The IRIs are strings; their rdflib ``Namespace`` objects (``RM``, ``SKOS``…) are made on first use, so that the
+endpoint, which reads the data with pyoxigraph alone, starts without importing rdflib.
+"""
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rdflib import Namespace, URIRef
+    from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD  # noqa: F401  (re-exported)
+
     from .formats import Format
+
+    RM: Namespace
+    ID: Namespace
+    SCHEME: Namespace
+    DCAT: Namespace
+    ESCO: Namespace
+    SCHEMA: Namespace
+    SPDX: Namespace
+    SH: Namespace
+    SSSOM: Namespace
+    SEMAPV: Namespace
 
 BASE = "https://w3id.org/refmetiers/"
 
-RM = Namespace(BASE + "def#")
-ID = Namespace(BASE + "id/")
-SCHEME = Namespace(BASE + "scheme/")
-# rdflib's DCAT namespace is closed to DCAT 2 terms; we use DCAT 3 (dcat:version, dcat:hasVersion).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-ESCO = Namespace("http://data.europa.eu/esco/model#")
-SCHEMA = Namespace("https://schema.org/")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-SSSOM = Namespace("https://w3id.org/sssom/")
-SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
+# prefix: (namespace IRI, the name of its rdflib Namespace here)
+_NAMESPACES = {
+    "rm": (BASE + "def#", "RM"),
+    "rmid": (BASE + "id/", "ID"),
+    "rmscheme": (BASE + "scheme/", "SCHEME"),
+    "skos": ("http://www.w3.org/2004/02/skos/core#", "SKOS"),
+    "dcterms": ("http://purl.org/dc/terms/", "DCTERMS"),
+    # rdflib's DCAT namespace is closed to DCAT 2 terms; we use DCAT 3 (dcat:version, dcat:hasVersion).
+    "dcat": ("http://www.w3.org/ns/dcat#", "DCAT"),
+    "void": ("http://rdfs.org/ns/void#", "VOID"),
+    "owl": ("http://www.w3.org/2002/07/owl#", "OWL"),
+    "rdf": ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "RDF"),
+    "rdfs": ("http://www.w3.org/2000/01/rdf-schema#", "RDFS"),
+    "xsd": ("http://www.w3.org/2001/XMLSchema#", "XSD"),
+    "esco": ("http://data.europa.eu/esco/model#", "ESCO"),
+    "schema": ("https://schema.org/", "SCHEMA"),
+    "spdx": ("http://spdx.org/rdf/terms#", "SPDX"),
+    "sh": ("http://www.w3.org/ns/shacl#", "SH"),
+    "sssom": ("https://w3id.org/sssom/", "SSSOM"),
+    "semapv": ("https://w3id.org/semapv/vocab/", "SEMAPV"),
+}
+# rdflib's own closed namespaces (they refuse a misspelt term), for the vocabularies it defines
+_RDFLIB_DEFINED = {"SKOS", "DCTERMS", "VOID", "OWL", "RDF", "RDFS", "XSD"}
+
+PREFIXES = {prefix: iri for prefix, (iri, _) in _NAMESPACES.items()}
+
+
+def __getattr__(name: str) -> Any:
+    """The rdflib ``Namespace`` of each IRI above, made (and kept) on first use."""
+    for iri, attribute in _NAMESPACES.values():
+        if attribute == name:
+            if name in _RDFLIB_DEFINED:
+                import rdflib.namespace
+
+                namespace = getattr(rdflib.namespace, name)
+                assert str(namespace) == iri, name
+            else:
+                from rdflib import Namespace
+
+                namespace = Namespace(iri)
+            globals()[name] = namespace
+            return namespace
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The named graphs of DESIGN.md §3, in publication order; `changes` holds the change sets of the
 # releases cut so far (releases/*/changes.ttl), so that the endpoint answers "what changed".
@@ -30,30 +78,16 @@ GRAPH_NAMES = ("ontology", "referentiel", "mappings", "reference", "inferred", "
 ASSERTED_OWN = ("ontology", "referentiel", "mappings", "metadata")
 
 
-def graph_iri(name: str, base: str = BASE) -> URIRef:
-    """Return the IRI of the named graph ``name`` under ``base``."""
-    return URIRef(f"{base}graph/{name}")
+def graph_name(name: str, base: str = BASE) -> str:
+    """The IRI of the named graph ``name`` under ``base``."""
+    return f"{base}graph/{name}"
 
 
-PREFIXES = {
-    "rm": str(RM),
-    "rmid": str(ID),
-    "rmscheme": str(SCHEME),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "dcat": str(DCAT),
-    "void": str(VOID),
-    "owl": str(OWL),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-    "esco": str(ESCO),
-    "schema": str(SCHEMA),
-    "spdx": str(SPDX),
-    "sh": str(SH),
-    "sssom": str(SSSOM),
-    "semapv": str(SEMAPV),
-}
+def graph_iri(name: str, base: str = BASE) -> "URIRef":
+    """The IRI of the named graph ``name`` under ``base``, as an rdflib term."""
+    from rdflib import URIRef
+
+    return URIRef(graph_name(name, base))
 
 
 def bind_prefixes(graph) -> None:
@@ -66,13 +100,13 @@ def bind_prefixes(graph) -> None:
 # most IRIs short (rmactivity:A001) where the two prefixes above would need an escape (rmid:activity\/A001).
 # The same names as the curie_map of the SSSOM sets (data/mappings/).
 KIND_PREFIXES = {
-    **{f"rm{kind.replace('-', '')}": f"{ID}{kind}/" for kind in (
+    **{f"rm{kind.replace('-', '')}": f"{PREFIXES['rmid']}{kind}/" for kind in (
         "job", "family", "subfamily", "activity", "knowhow", "knowledge", "factor", "behaviour",
         "education-level", "certification", "rome-v2", "agent")},
-    "rmrome": f"{ID}rome/",
-    "rmromeapp": f"{ID}rome-appellation/",
-    "rmpcs2020": f"{ID}pcs2020/",
-    "rmpcs2003": f"{ID}pcs2003/",
+    "rmrome": f"{PREFIXES['rmid']}rome/",
+    "rmromeapp": f"{PREFIXES['rmid']}rome-appellation/",
+    "rmpcs2020": f"{PREFIXES['rmid']}pcs2020/",
+    "rmpcs2003": f"{PREFIXES['rmid']}pcs2003/",
     "escoocc": "http://data.europa.eu/esco/occupation/",
     "escoskill": "http://data.europa.eu/esco/skill/",
     "isco": "http://data.europa.eu/esco/isco/",
@@ -99,7 +133,7 @@ def turtle_prefixes(iris: Iterable[str], candidates: dict[str, str] | None = Non
     ['dcat', 'dcterms', 'esco']
     >>> "rmid" in turtle_prefixes(["https://w3id.org/refmetiers/id/activity/A001"])
     False
-    >>> turtle_prefixes(["https://w3id.org/refmetiers/id/job/x#part-1"], {"rmjob": str(ID) + "job/"})
+    >>> turtle_prefixes(["https://w3id.org/refmetiers/id/job/x#part-1"], {"rmjob": PREFIXES["rmid"] + "job/"})
     {}
     >>> turtle_prefixes(["https://w3id.org/refmetiers/id/activity/A001"], used_only=True)
     {'rmactivity': 'https://w3id.org/refmetiers/id/activity/'}

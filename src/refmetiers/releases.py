@@ -10,44 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from . import store
+from .catalogue import CHANGES_STEM, QUADS_DUMP, UNRELEASED, catalogue, latest, parse_version, release_iri, versions
 from .errors import ConfigError
 from .namespaces import DCAT, GRAPH_NAMES, bind_prefixes, graph_iri
 from .sources import parse_turtle
 
 RELEASE_FILE = Path("metadata") / "release.ttl"  # under data/
-QUADS_DUMP = "refmetiers.nq.gz"  # what a release keeps of every named graph
-_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 OWL_ANNOTATED_SOURCE = OWL.annotatedSource
 OWL_ANNOTATED_TARGET = OWL.annotatedTarget
-
-
-def parse_version(text: str) -> tuple[int, int, int]:
-    """``"1.2.3"`` → ``(1, 2, 3)``.
-
-    Raises:
-        ConfigError: ``text`` is not MAJOR.MINOR.PATCH (numbers without leading zeros).
-    """
-    match = _VERSION.match(text or "")
-    if not match:
-        raise ConfigError(f"version {text!r}: expected MAJOR.MINOR.PATCH, e.g. 0.2.0 "
-                          f"(version attendue sous la forme MAJEURE.MINEURE.CORRECTIF)")
-    major, minor, patch = (int(part) for part in match.groups())
-    return major, minor, patch
-
-
-UNRELEASED = "0.0.0"  # the version of sources that state none (test fixtures, outside files)
 
 
 @dataclass(frozen=True)
@@ -115,7 +93,7 @@ def render_info(info: ReleaseInfo, base: str) -> str:
 
 
 def version_iri(base: str, version: str) -> URIRef:
-    return URIRef(f"{base}dataset/{version}")
+    return URIRef(release_iri(base, version))
 
 
 def ontology_version_triples(info: ReleaseInfo, base: str) -> Graph:
@@ -132,24 +110,6 @@ def ontology_version_triples(info: ReleaseInfo, base: str) -> Graph:
 # --------------------------------------------------------------------------------------------------
 # releases/X.Y.Z/
 # --------------------------------------------------------------------------------------------------
-
-def versions(releases_dir: Path) -> list[str]:
-    """The versions cut so far (folders of ``releases_dir`` holding a dump), oldest first."""
-    found = []
-    if Path(releases_dir).is_dir():
-        for folder in Path(releases_dir).iterdir():
-            if folder.is_dir() and _VERSION.match(folder.name) and (folder / QUADS_DUMP).is_file():
-                found.append(folder.name)
-    return sorted(found, key=parse_version)
-
-
-def latest(releases_dir: Path, before: str | None = None) -> str | None:
-    """The newest version cut (older than ``before`` when given), or ``None``."""
-    cut = versions(releases_dir)
-    if before is not None:
-        cut = [v for v in cut if parse_version(v) < parse_version(before)]
-    return cut[-1] if cut else None
-
 
 def read_quads(path: Path, base: str) -> dict[str, Graph]:
     """The named graphs of an N-Quads dump (``.nq`` or ``.nq.gz``), by name.
@@ -295,9 +255,6 @@ def continuity_breaches(old: dict[str, Graph], new: dict[str, Graph], base: str)
     return breaches
 
 
-CHANGES_STEM = "changes"  # releases/X.Y.Z/changes.{ttl,json,md}: the diff from the previous release
-
-
 def release_description(base: str, version: str, issued: str | None, previous: str | None) -> Graph:
     """What graph ``changes`` says of a release: its version, date and predecessor (DCAT 3)."""
     graph = Graph()
@@ -326,67 +283,6 @@ def change_graph(releases_dir: Path, base: str) -> Graph:
         if path.is_file():
             graph += parse_turtle(path)
     return graph
-
-
-def dataset_version_of(dist: Path) -> str | None:
-    """The dataset version a build states (dcat:version of the dataset in its void.ttl)."""
-    path = Path(dist) / "void.ttl"
-    if not path.is_file():
-        return None
-    version = ox.NamedNode(str(DCAT.version))  # pyoxigraph: a tenth of rdflib's time, at every start-up
-    values = sorted(t.object.value for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-                    if t.predicate == version and t.subject.value.endswith("/dataset"))
-    return values[0] if values else None
-
-
-def data_version(dist: Path, releases_dir: Path) -> str:
-    """The data version to show: ``X.Y.Z`` when ``dist`` holds exactly release X.Y.Z, else ``X.Y.Z+FINGERPRINT``.
-
-    Both parts come from the content (the version stated in the data, the checksums of the dumps), so
-    identical sources show the same version, and a working build never passes for a release.
-    """
-    fingerprint = store.data_version(dist)
-    version = dataset_version_of(dist) or UNRELEASED
-    built, cut = Path(dist) / QUADS_DUMP, Path(releases_dir) / version / QUADS_DUMP
-    if built.is_file() and cut.is_file() and built.read_bytes() == cut.read_bytes():
-        return version
-    return f"{version}+{fingerprint[:12]}"
-
-
-@dataclass(frozen=True)
-class CutRelease:
-    """A release as the catalogue lists it: version, date, predecessor, and the counts of its diff."""
-
-    version: str
-    issued: str | None
-    previous: str | None
-    counts: dict[str, int]
-    folder: Path
-
-    @property
-    def has_changes(self) -> bool:
-        return (self.folder / f"{CHANGES_STEM}.json").is_file()
-
-
-def catalogue(releases_dir: Path, base: str) -> list[CutRelease]:
-    """Every release cut, newest first, read from its own files (void.ttl, changes.json)."""
-    found = []
-    cut = versions(releases_dir)
-    for index, version in enumerate(cut):
-        folder = Path(releases_dir) / version
-        issued = None
-        void = folder / "void.ttl"
-        if void.is_file():
-            graph = Graph()
-            graph.parse(void, format="turtle")
-            value = graph.value(version_iri(base, version), DCTERMS.issued)
-            issued = str(value) if value is not None else None
-        counts: dict[str, int] = {}
-        changes_file = folder / f"{CHANGES_STEM}.json"
-        if changes_file.is_file():
-            counts = json.loads(changes_file.read_text(encoding="utf-8")).get("counts", {})
-        found.append(CutRelease(version, issued, cut[index - 1] if index else None, counts, folder))
-    return list(reversed(found))
 
 
 def last_published_iris(releases_dir: Path, base: str) -> tuple[str | None, set[URIRef]]:

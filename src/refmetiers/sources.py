@@ -1,4 +1,4 @@
-"""Find and parse the sources (ontology/, data/) and route each file to its named graph.
+"""Parse the sources (ontology/, data/) that ``layout`` finds, each into its named graph.
 
 Errors carry the file, line and column, so that a contributor can go straight to the fault.
 """
@@ -16,19 +16,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .config import Settings
 from .errors import SourceError
 from .graphs import empty_asserted
+from .layout import SourceFile, discover
 from .namespaces import bind_prefixes
 from .sssom import mapping_set_to_graph
-
-# data/ sub-folders whose files go to a named graph other than `referentiel`.
-_DATA_ROUTES = {"metadata": "metadata", "reference": "reference", "mappings": "mappings"}
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One source file and the named graph its triples go to."""
-
-    path: Path
-    graph_name: str
 
 
 @dataclass
@@ -37,23 +27,6 @@ class Sources:
 
     graphs: dict[str, Graph]
     files: list[tuple[SourceFile, Graph]] = field(default_factory=list)
-
-
-def route(path: Path, settings: Settings) -> str:
-    """The named graph of the file at ``path``."""
-    path = path.resolve()
-    if path.is_relative_to(settings.ontology_dir.resolve()):
-        return "ontology"
-    relative = path.relative_to(settings.data_dir.resolve())
-    first = relative.parts[0] if len(relative.parts) > 1 else ""
-    return _DATA_ROUTES.get(first, "referentiel")
-
-
-def discover(settings: Settings) -> list[SourceFile]:
-    """Every source file, sorted, so that the build never depends on the file system's order."""
-    found = sorted(settings.ontology_dir.glob("*.ttl")) + sorted(settings.data_dir.rglob("*.ttl"))
-    found += sorted(settings.data_dir.rglob("*.sssom.tsv"))
-    return [SourceFile(path, route(path, settings)) for path in found]
 
 
 _BOMS = {codecs.BOM_UTF8: "UTF-8", codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}

@@ -12,10 +12,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
@@ -26,10 +27,13 @@ from starlette.staticfiles import StaticFiles
 
 from .. import __version__
 from .. import query as qs
+from ..catalogue import data_version
 from ..config import Settings
 from ..labelsearch import LabelIndex, label_index
-from ..releases import data_version
 from ..store import StoreLoading, start_loading
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,6 @@ class Context:
 
     settings: Settings
     limits: qs.Limits
-    templates: Environment
     service: qs.QueryService | None = None
     store: ox.Store | None = None
     version: str = ""
@@ -100,6 +103,11 @@ class Context:
                 self.index = label_index(self.store, own=self.base + "def#")
         return self.index
 
+    @cached_property
+    def templates(self) -> Environment:
+        """The page templates, loaded with the first page (jinja2 is not needed to answer queries)."""
+        return _templates()
+
     @property
     def base(self) -> str:
         return self.settings.base_iri
@@ -111,6 +119,8 @@ DESCRIPTION = ("The French IT job reference (Référentiel métiers informatique
 
 
 def _templates() -> Environment:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(loader=PackageLoader("refmetiers.web", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     return env
@@ -134,7 +144,7 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
     from .routes import Api, openapi_document
     from .security import SecurityHeaders
 
-    context = Context(settings, limits or qs.limits_from_settings(settings), _templates())
+    context = Context(settings, limits or qs.limits_from_settings(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from .. import __version__, formats
-from ..dumps import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256_of
+from ..catalogue import CHECKSUMS_FILE, VOID_FILE, media_type_of, sha256_of
 from ..namespaces import iris_of, writer_prefixes
 from .common import alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound, NotReady

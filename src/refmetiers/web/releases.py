@@ -17,8 +17,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from .. import formats, releases
-from ..dumps import media_type_of, sha256
+from .. import catalogue as cut_releases
+from .. import formats
+from ..catalogue import media_type_of, sha256
 from ..namespaces import KIND_PREFIXES, graph_iri, iris_of, writer_prefixes
 from .common import alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
@@ -47,15 +48,15 @@ def router(context) -> Api:
     base = settings.base_iri
     cache: dict[str, object] = {}
 
-    def catalogue() -> list[releases.CutRelease]:
+    def catalogue() -> list[cut_releases.CutRelease]:
         if cache.get("version") != context.version:  # a new build may come with a new release
             cache.clear()
             cache["version"] = context.version
         if "catalogue" not in cache:
-            cache["catalogue"] = releases.catalogue(settings.releases_dir, base)
+            cache["catalogue"] = cut_releases.catalogue(settings.releases_dir, base)
         return cache["catalogue"]  # type: ignore[return-value]
 
-    def release(version: str) -> releases.CutRelease:
+    def release(version: str) -> cut_releases.CutRelease:
         for entry in catalogue():
             if entry.version == version:
                 return entry
@@ -112,7 +113,7 @@ def router(context) -> Api:
     # ---- /def/X.Y.Z ----
     def ontology(request: Request, version: str) -> Response:
         entry = release(version)
-        dump = entry.folder / releases.QUADS_DUMP
+        dump = entry.folder / cut_releases.QUADS_DUMP
 
         def triples() -> list:
             if "def:" + version not in cache:
@@ -180,7 +181,7 @@ def router(context) -> Api:
             raise NotFound(f"no published diff from {old!r} to {new!r}; published: {pairs} (or run "
                            f"`refmetiers diff {old} {new}`)", f"aucune différence publiée de {old!r} à {new!r} ; "
                            f"publiées : {pairs} (ou lancez `refmetiers diff {old} {new}`)")
-        stem = entry.folder / releases.CHANGES_STEM
+        stem = entry.folder / cut_releases.CHANGES_STEM
         json_file, ttl_file = stem.with_suffix(".json"), stem.with_suffix(".ttl")
 
         def html() -> tuple[str, dict]:

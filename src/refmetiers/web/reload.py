@@ -15,7 +15,7 @@ import logging
 import signal
 from pathlib import Path
 
-from ..releases import data_version
+from ..catalogue import data_version
 from ..store import dump_identity, load_store
 from .dumps import close_files, scan
 

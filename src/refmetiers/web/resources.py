@@ -7,15 +7,13 @@ import re
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib import Literal as RdfLiteral
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import formats
 from ..compare import closest_jobs
 from ..describe import Description, describe, labels_of, value_of
-from ..dumps import CONTEXT_FILE, jsonld_document
+from ..jsonld import CONTEXT_FILE, jsonld_document
 from ..namespaces import PREFIXES, iris_of, writer_prefixes
 from . import svg
 from .common import (
@@ -355,22 +353,11 @@ def _sort_key(value: dict):
     return (2, value.get("lang") or "", value["text"])
 
 
-def _rdflib_term(term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
-    raise ValueError(f"no blank node or quoted triple in a published description: {term}")
-
-
 def jsonld_body(triples: list[ox.Triple], context: dict) -> bytes:
     """The triples as the dumps write JSON-LD: compacted with the published context (dist/context.jsonld)."""
-    graph = Graph()
-    for t in triples:
-        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
-    document = jsonld_document(graph, context)
+    ntriples = ox.serialize(list(dict.fromkeys(triples)), format=ox.RdfFormat.N_TRIPLES)  # a set, as a graph is
+    assert ntriples is not None  # (None only when writing to a file)
+    document = jsonld_document(ntriples, context)
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 

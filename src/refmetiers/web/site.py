@@ -268,7 +268,7 @@ async def _write_tree(settings: Settings, staging: Path, result: SiteResult) -> 
 async def _write_releases(client, settings: Settings, writer: _Writer) -> None:
     """Every release's version IRIs and files, as the app answers them: ``/def/X.Y.Z`` (``/dataset/X.Y.Z`` is a
     resource of the store), ``/dumps/X.Y.Z/`` and its files, ``/releases/`` and ``/changes/OLD/NEW``."""
-    from ..releases import catalogue
+    from ..catalogue import catalogue
     from .releases import CHANGES_OFFER
     from .releases import LISTING as RELEASES_LISTING
     from .resources import OFFERED
