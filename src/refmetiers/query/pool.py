@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import struct
 import tempfile
@@ -41,6 +42,7 @@ from .worker import OK, OUT_OF_MEMORY, READY_ISOLATED, worker_main
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 1 << 20
+_TIMEOUT = object()  # what a query's deadline sets as its reply
 
 
 _forkserver_lock = threading.Lock()
@@ -111,6 +113,10 @@ class Worker:
                                        daemon=True, name="refmetiers-query-worker")
         self.process.start()
         child.close()
+        # The sentinel becomes readable when the process ends: polled before each query (is_alive() would
+        # build a selector every time, about a tenth of a query's round trip).
+        self._ended = select.poll()
+        self._ended.register(self.process.sentinel, select.POLLIN)
         self.isolated = False
         self.generation = generation
         self.busy = False
@@ -126,7 +132,7 @@ class Worker:
         return message.startswith(b"ready")
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return not self._ended.poll(0) or self.process.is_alive()
 
     def death(self) -> WorkerDied:
         """Why this worker died: what the engine printed as it went, else the signal or exit code."""
@@ -186,14 +192,17 @@ class Worker:
         except OSError:
             raise self.death() from None
         loop.add_reader(fd, readable)
+        # A timer, not asyncio.wait_for: the same deadline without a second future and its callbacks per query.
+        deadline = loop.call_later(timeout, lambda: future.done() or future.set_result(_TIMEOUT))
         try:
-            frame = await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            return "timeout"
+            frame = await future
         except (EOFError, OSError):
             raise self.death() from None
         finally:
+            deadline.cancel()
             loop.remove_reader(fd)
+        if frame is _TIMEOUT:
+            return "timeout"
         try:
             return pickle.loads(frame)
         except Exception as exc:  # noqa: BLE001 - a reply we cannot read is our failure
