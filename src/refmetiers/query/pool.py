@@ -193,7 +193,11 @@ class Worker:
             raise self.death() from None
         loop.add_reader(fd, readable)
         # A timer, not asyncio.wait_for: the same deadline without a second future and its callbacks per query.
-        deadline = loop.call_later(timeout, lambda: future.done() or future.set_result(_TIMEOUT))
+        def expire() -> None:
+            if not future.done():
+                future.set_result(_TIMEOUT)
+
+        deadline = loop.call_later(timeout, expire)
         try:
             frame = await future
         except (EOFError, OSError):

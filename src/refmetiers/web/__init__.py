@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -184,14 +184,12 @@ def create_app(settings: Settings, *, limits: qs.Limits | None = None,
 
     apis = [module.router(context) for module in (pages, sparql, releases, dumps, search, compare, resources)]
     operations = [operation for api in apis for operation in api.operations]
-    documented: list[bytes] = []
 
+    @cache
     def openapi_json() -> bytes:
         # FastAPI is imported here, on the first request for the document, not at start-up (see routes.py).
-        if not documented:
-            spec = openapi_document(operations, title="refmetiers", version=__version__, description=DESCRIPTION)
-            documented.append(JSONResponse(spec).body)
-        return documented[0]
+        spec = openapi_document(operations, title="refmetiers", version=__version__, description=DESCRIPTION)
+        return bytes(JSONResponse(spec).body)
 
     async def openapi(request: Request) -> Response:
         return Response(await run_in_threadpool(openapi_json), media_type="application/json")
