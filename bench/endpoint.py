@@ -1,7 +1,7 @@
 """Benchmark of the SPARQL endpoint: the same query mix on the same data through
 
   (a) pyoxigraph in-process (the limit: query + JSON/Turtle serialisation, no HTTP),
-  (b) our endpoint over HTTP (`refmetiers serve`: uvicorn, FastAPI, query worker processes),
+  (b) our endpoint over HTTP (`refmetiers serve`: uvicorn, Starlette, query worker processes),
   (c) rdflib-endpoint serving the same N-Quads dump (the closest peer: FastAPI + rdflib),
   (d) the Oxigraph server (Rust, the `oxigraph` binary of the PyPI package of that name, in .[test]) holding
       the same dump in memory, union default graph: the server an integrator could run instead of ours,

@@ -11,7 +11,7 @@ one of bench/endpoint.py, without its "large" kind): the median of many runs, in
   engine               pyoxigraph: parse, run, serialise within the caps (query/execution.py, as a worker does)
   worker round trip    QueryService.run on a real worker pool, minus the engine time the worker reports:
                        scheduling, pickling, the pipe both ways, the event loop waking up
-  app, /healthz        the whole ASGI app (FastAPI, middleware, handler) called in-process, no socket
+  app, /healthz        the whole ASGI app (Starlette, middleware, handler) called in-process, no socket
   app, /sparql hit     the same for a /sparql GET answered from the result cache
   app, /sparql miss    the same for a /sparql GET that goes to a worker
   HTTP, ...            the same three through the real server on loopback (one keep-alive connection, raw
