@@ -17,6 +17,7 @@ the reference as built in dist/, and a synthetic graph of ESCO's size and shape 
         --systems floor ours oxigraph --concurrency 1 8 --max-seconds 10   # the Oxigraph server, wrk as client
     ... --mix cookbook     # the queries of queries/*.rq instead of the mix sampled from the data
     ... --uncached         # every request's query made unique by a numbered comment: no answer from a cache
+    ... --systems floor ours baseline oxigraph --baseline REV   # also `refmetiers serve` from revision REV
 
 The client is this process: threads with one persistent connection each (stdlib http.client); it shares
 the machine's cores with the servers, the same way for both. "HTTP floor" is GET /healthz on our server
@@ -53,6 +54,7 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+from baseline import export_baseline
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/refmetiers/"
@@ -410,12 +412,16 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float) -> float:
     raise RuntimeError(f"{url}: not ready in {timeout} s")
 
 
-def start_ours(dist: Path, workers: int) -> tuple[subprocess.Popen, str, float]:
+def start_ours(dist: Path, workers: int, src: Path | None = None) -> tuple[subprocess.Popen, str, float]:
+    """`refmetiers serve` on ``dist``: this checkout's, or the package in ``src`` (another revision's)."""
     port = free_port()
     env = {**os.environ, "REFMETIERS_QUERY_WORKERS": str(workers)}
-    cli = str(Path(sys.executable).with_name("refmetiers"))
+    command = [str(Path(sys.executable).with_name("refmetiers"))]
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+        command = [sys.executable, "-m", "refmetiers.cli"]
     # --root is a folder without sources, so that serve loads the given dist as it is.
-    process = subprocess.Popen([cli, "serve", "--dist", str(dist), "--root", str(dist.parent / "no-sources"),
+    process = subprocess.Popen([*command, "serve", "--dist", str(dist), "--root", str(dist.parent / "no-sources"),
                                 "--port", str(port), "--log-level", "warning", "--no-access-log"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     ready = wait_http(f"http://127.0.0.1:{port}/readyz", process, 300)
@@ -510,7 +516,8 @@ def same_answers(store: ox.Store, dataset: Dataset, urls: dict[str, str]) -> dic
 # --------------------------------------------------------------------------------------------------------
 
 SYSTEMS = {"floor": "HTTP floor (our /healthz)", "inprocess": "pyoxigraph in-process",
-           "ours": "refmetiers serve (HTTP)", "granian-floor": "HTTP floor, granian (/healthz)",
+           "ours": "refmetiers serve (HTTP)", "baseline": "refmetiers serve @ baseline (HTTP)",
+           "granian-floor": "HTTP floor, granian (/healthz)",
            "granian": "refmetiers app on granian (HTTP)", "rdflib-endpoint": "rdflib-endpoint (HTTP)",
            "oxigraph": "Oxigraph server (HTTP)"}
 
@@ -531,10 +538,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="the query mix: sampled from the data (lookups, skills, ...), or queries/*.rq")
     parser.add_argument("--uncached", action="store_true",
                         help="make every request's query unique (a numbered comment): no answer from a cache")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="the system 'baseline': `refmetiers serve` from revision REV's src/ (git archive)")
     args = parser.parse_args(argv)
+    if ("baseline" in args.systems) != bool(args.baseline):
+        parser.error("--baseline REV and the system 'baseline' go together / --baseline REV et le système "
+                     "'baseline' vont ensemble")
     if args.quick:
         args.max_requests, args.max_seconds = 100, 5.0
     tmp = Path(tempfile.mkdtemp(prefix="refmetiers-bench-"))
+    if args.baseline:
+        SYSTEMS["baseline"] = f"refmetiers serve @ {args.baseline} (HTTP)"
+    baseline_src = export_baseline(args.baseline, tmp / "baseline") if args.baseline else None
     cells: list[Cell] = []
     notes: list[str] = []
     for name in args.datasets:
@@ -556,6 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if {"floor", "ours"} & set(args.systems):
                 servers["ours"] = start_ours(dataset.dist, args.workers)
+            if baseline_src is not None:
+                servers["baseline"] = start_ours(dataset.dist, args.workers, baseline_src)
             if {"granian-floor", "granian"} & set(args.systems):
                 servers["granian"] = start_ours_on_granian(dataset.dist, args.workers)
             if "rdflib-endpoint" in args.systems:

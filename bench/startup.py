@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline import compile_bytecode, export_baseline  # noqa: E402
 from endpoint import reference_dist, stop, synthetic_esco  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,21 +91,6 @@ def run_oxigraph(dist: Path) -> tuple[float, float]:
     return seconds, float("nan")
 
 
-def export_baseline(revision: str, into: Path) -> Path:
-    """The ``src/`` of ``revision``, exported from git (the installed package stays this checkout's)."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "src"],
-                             capture_output=True, check=True).stdout
-    into.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into / "src"
-
-
-def compile_bytecode(package: Path) -> None:
-    """Write ``package``'s bytecode, as pip does when it installs a wheel: every system starts from compiled
-    modules (with PYTHONDONTWRITEBYTECODE set, or from a fresh export, each start would compile every module)."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True, stdout=subprocess.DEVNULL)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=["reference", "esco"], choices=["reference", "esco"])
@@ -116,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     systems: dict[str, object] = {"refmetiers serve": lambda dist: run_ours([str(BIN / "refmetiers")], dist)}
     if args.baseline:
         src = export_baseline(args.baseline, tmp / "baseline")
-        compile_bytecode(src / "refmetiers")
         # PYTHONPATH puts the baseline's package first; its workers (spawned) inherit it.
         systems[f"refmetiers serve @ {args.baseline}"] = lambda dist: run_ours(
             [sys.executable, "-m", "refmetiers.cli"], dist, {"PYTHONPATH": str(src)})
