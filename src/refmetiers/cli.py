@@ -54,9 +54,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _print_built(settings: Settings, result: BuildResult) -> None:
     counts = ", ".join(f"{name} {count}" for name, count in result.triple_counts().items())
     timing = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in result.seconds.items())
-    print(f"built {len(result.files)} files in {settings.dist} (triples: {counts}; {timing})")
+    print(f"built {len(result.files)} files in {settings.dist} (triples: {counts}; {timing}) / "
+          f"{len(result.files)} fichiers construits")
     if result.report.warnings:
-        print(f"{result.report.warnings} SHACL warning(s); run `refmetiers validate` to read them")
+        print(f"{result.report.warnings} SHACL warning(s); run `refmetiers validate` to read them / "
+              f"{result.report.warnings} avertissement(s) SHACL ; `refmetiers validate` les détaille")
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -103,7 +105,8 @@ def cmd_suggest_links(args: argparse.Namespace) -> int:
                 count = suggest_links(settings, out, args.kind, args.min_score, args.top, args.targets)
         except OSError as exc:
             raise ConfigError(f"--output: cannot write {args.output}: {exc} / impossible d'écrire ce fichier") from None
-    print(f"{count} candidate link(s) ({args.kind}) for review", file=sys.stderr)
+    print(f"{count} candidate link(s) ({args.kind}) for review / {count} lien(s) candidat(s) à relire",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -146,8 +149,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     settings = _settings(args) if args.files or args.check else _project_settings(args, "data/")
     outcome = format_files(settings, args.files or None, check=args.check)
     for path in outcome.changed:
-        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
-    state = "not in canonical layout" if args.check else "reformatted"
+        print(f"{'would reformat' if args.check else 'reformatted'} {path} / "
+              f"{'à remettre en forme' if args.check else 'remis en forme'}")
+    state = ("not in canonical layout / hors de la mise en forme canonique" if args.check
+             else "reformatted / remis en forme")
     print(f"{len(outcome.changed)} of {outcome.checked} file(s) {state}")
     return EXIT_VIOLATIONS if args.check and outcome.changed else EXIT_OK
 
@@ -165,12 +170,14 @@ def cmd_release(args: argparse.Namespace) -> int:
     release = cut(settings, args.version, today=today, allow_dirty=args.allow_dirty, commit=args.commit)
     print(f"released {release.version} in {release.folder}"
           + (f" (diff from {release.previous}: {sum(release.change_set.counts().values())} change(s))"
-             if release.change_set is not None else " (first release)"))
+             if release.change_set is not None else " (first release)")
+          + f" / version {release.version} publiée")
     if release.tag:
-        print(f"committed and tagged {release.tag} (not pushed)")
+        print(f"committed and tagged {release.tag} (not pushed) / commit et étiquette {release.tag} (non poussés)")
     else:
         print("next: git add data/metadata/release.ttl releases/ CHANGELOG.md && git commit, "
-              f"then git tag -a data-{release.version} (or rerun with --commit)")
+              f"then git tag -a data-{release.version} (or rerun with --commit) / ensuite : ces commandes git, "
+              "ou relancez avec --commit")
     return EXIT_OK
 
 
@@ -211,7 +218,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         freshness = build_if_stale(settings)
         if freshness.built is not None:
-            print(f"refmetiers: {settings.dist} was missing or older than the sources; built it", file=sys.stderr)
+            print(f"refmetiers: {settings.dist} was missing or older than the sources; built it / absent ou plus "
+                  "ancien que les sources : reconstruit", file=sys.stderr)
             _print_built(settings, freshness.built)
         if freshness.failure is not None:
             _print_error("warning", f"the build failed ({freshness.failure}); "
@@ -231,7 +239,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web.server import run
 
     app = create_app(settings, loading=loading)
-    print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", file=sys.stderr)
+    print(f"refmetiers: serving on http://{settings.host}:{settings.port}/ (SPARQL at /sparql) / service ouvert "
+          "(SPARQL à /sparql)", file=sys.stderr)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         _print_error("warning", f"--host {settings.host}: the endpoint, pages and dumps are open to every machine "
                      "that can reach this address, without TLS; put a reverse proxy with TLS in front for a public "
@@ -263,7 +272,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     result = write_site(settings, args.out, options)
     print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) for {result.resources} IRIs to {result.out} "
           f"(data version {result.data_version}); nginx: {result.out / 'server' / 'nginx.conf'}, "
-          f"Apache: {result.out / '.htaccess'}")
+          f"Apache: {result.out / '.htaccess'} / site statique écrit")
     return EXIT_OK
 
 
@@ -275,7 +284,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     result = publish(settings.dist, args.to)
     for graph, count in result.graphs.items():
         print(f"{graph}: {count} triples")
-    print(f"published {result.triples} triples in {len(result.graphs)} graphs to {args.to}")
+    print(f"published {result.triples} triples in {len(result.graphs)} graphs to {args.to} / {result.triples} "
+          f"triplets publiés dans {len(result.graphs)} graphes")
     return EXIT_OK
 
 
@@ -409,8 +419,12 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_PREFIX_FR = {"error": "erreur", "warning": "avertissement"}
+
+
 def _print_error(prefix: str, message: str) -> None:
-    print(f"refmetiers: {prefix}: {message}", file=sys.stderr)
+    shown = f"{prefix} / {_PREFIX_FR[prefix]}" if prefix in _PREFIX_FR else prefix
+    print(f"refmetiers: {shown}: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
