@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from . import releases
+from . import catalogue
 from .checks import SourceChecks
 from .config import Settings
 from .dumps import NTriplesLines, new_staging, publish, stage_dumps
@@ -190,7 +190,7 @@ def published_job_types(settings: Settings) -> Graph | None:
     Read with pyoxigraph, which loads the N-Quads dump in a fraction of rdflib's time.
     """
     quads = settings.dist / QUADS_FILE
-    released = releases.latest(settings.releases_dir)
+    released = catalogue.latest(settings.releases_dir)
     if not quads.is_file() and released is None:
         return None
     store = ox.Store()
@@ -198,7 +198,7 @@ def published_job_types(settings: Settings) -> Graph | None:
         if quads.is_file():
             store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
         if released is not None:
-            dump = settings.releases_dir / released / releases.QUADS_DUMP
+            dump = settings.releases_dir / released / catalogue.QUADS_DUMP
             store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError, EOFError, gzip.BadGzipFile) as exc:
         raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "

@@ -222,8 +222,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   "ancien que les sources : reconstruit", file=sys.stderr)
             _print_built(settings, freshness.built)
         if freshness.failure is not None:
-            _print_error("warning", f"the build failed ({freshness.failure}); "
-                         f"serving the previous build in {settings.dist}")
+            _print_error("warning", f"the build failed ({freshness.failure}); serving the previous build in "
+                         f"{settings.dist} / la construction a échoué ; la précédente reste publiée")
     from .store import QUADS_FILE, start_loading
 
     loading = None

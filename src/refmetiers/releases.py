@@ -3,7 +3,8 @@ that nothing published disappears or changes meaning.
 
 The dataset's version, first issue date and last modification date live in one file,
 ``data/metadata/release.ttl`` (graph ``metadata``); ``refmetiers release`` rewrites it. The software's
-version is the package's (``importlib.metadata``), and never doubles as the data's.
+version is the package's (``importlib.metadata``), and never doubles as the data's. What the endpoint reads of the
+releases (the catalogue, the version of a build) is in ``catalogue.py``, without rdflib.
 """
 
 from __future__ import annotations

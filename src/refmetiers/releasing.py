@@ -25,7 +25,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from . import changes, releases
+from . import catalogue, changes, releases
 from .build import assemble, build
 from .config import Settings
 from .dumps import CONTEXT_FILE, REPORT_FILE, canonical_turtle, write_void_and_sums
@@ -63,8 +63,8 @@ def diff(settings: Settings, old: str, new: str) -> changes.ChangeSet:
     change_set = changes.compute(version_graphs(settings, old), version_graphs(settings, new), settings.base_iri,
                                  Path(old).name.removesuffix(".gz").removesuffix(".nq"),
                                  Path(new).name.removesuffix(".gz").removesuffix(".nq"))
-    if new != WORKING and (settings.releases_dir / new / f"{releases.CHANGES_STEM}.json").is_file():
-        published = changes.from_json((settings.releases_dir / new / f"{releases.CHANGES_STEM}.json")
+    if new != WORKING and (settings.releases_dir / new / f"{catalogue.CHANGES_STEM}.json").is_file():
+        published = changes.from_json((settings.releases_dir / new / f"{catalogue.CHANGES_STEM}.json")
                                       .read_text(encoding="utf-8"))
         change_set.issued = published.issued
     return change_set
@@ -109,12 +109,12 @@ def uncommitted_sources(settings: Settings) -> list[str]:
 
 
 def _check_version(settings: Settings, version: str) -> str | None:
-    releases.parse_version(version)
+    catalogue.parse_version(version)
     if (settings.releases_dir / version).exists():
         raise ConfigError(f"release {version} already exists in {settings.releases_dir}: a release never changes "
                           f"once cut (la version {version} existe déjà et ne change jamais)")
-    previous = releases.latest(settings.releases_dir)
-    if previous and releases.parse_version(version) <= releases.parse_version(previous):
+    previous = catalogue.latest(settings.releases_dir)
+    if previous and catalogue.parse_version(version) <= catalogue.parse_version(previous):
         raise ConfigError(f"release {version} is not after the last one, {previous} "
                           f"(la version doit suivre {previous})")
     return previous
@@ -157,7 +157,7 @@ def cut(settings: Settings, version: str, *, today: dt.date | None = None, allow
         for path in sorted(settings.dist.iterdir()):
             if path.name.endswith(".gz") or path.name in (CONTEXT_FILE, REPORT_FILE):
                 shutil.copyfile(path, staging / path.name)
-        metadata = releases.read_quads(staging / releases.QUADS_DUMP, settings.base_iri)["metadata"]
+        metadata = releases.read_quads(staging / catalogue.QUADS_DUMP, settings.base_iri)["metadata"]
         write_void_and_sums(staging, metadata, settings.base_iri, info,
                             download_base=f"{settings.base_iri}dumps/{version}/")
         folder = settings.releases_dir / version
@@ -193,7 +193,7 @@ def _check_and_diff(settings: Settings, version: str, previous: str | None, toda
         raise ReleaseRefused(version, breaches, previous)
     change_set = changes.compute(old, result.graphs, settings.base_iri, previous, version)
     change_set.issued = today.isoformat()
-    stem = staging / releases.CHANGES_STEM
+    stem = staging / catalogue.CHANGES_STEM
     stem.with_suffix(".ttl").write_text(canonical_turtle(changes.to_graph(change_set, settings.base_iri),
                                                          changes.CHANGE_PREFIXES),
                                         encoding="utf-8")
