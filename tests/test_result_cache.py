@@ -275,3 +275,42 @@ def test_readyz_describes_the_cache_from_the_start_and_says_when_it_is_off(web_r
             assert cache["max_bytes"] == expected and cache["entries"] == 0 and cache["hits"] == 0
     finally:
         running.stop()
+
+
+def test_a_resource_is_sent_again_at_the_door_in_each_format_and_language(web_root):
+    """A linked-data resource's description is kept at the door per format and per page language (the Accept,
+    Accept-Language and Cookie headers and ``?lang=`` are in its key); conditional requests and unknown IRIs go to
+    the handler."""
+    running = Server(web_root)
+    job = running.url + "/id/job/administrateur-de-base-de-donnees"
+    try:
+        running.wait_ready()
+        turtle = httpx.get(job, headers={"Accept": "text/turtle"})
+        french = httpx.get(job, headers={"Accept": "text/html", "Accept-Language": "fr"})
+        english = httpx.get(job, headers={"Accept": "text/html", "Accept-Language": "en"})
+        assert '<html lang="fr">' in french.text and '<html lang="en">' in english.text
+        assert turtle.headers["content-type"].startswith("text/turtle") and "prefLabel" in turtle.text
+        before = _door(running)
+        again = [httpx.get(job, headers={"Accept": "text/turtle"}),
+                 httpx.get(job, headers={"Accept": "text/html", "Accept-Language": "fr"}),
+                 httpx.get(job, headers={"Accept": "text/html", "Accept-Language": "en"})]
+        assert _door(running) == before + 3
+        for first, kept in zip((turtle, french, english), again, strict=True):
+            assert kept.status_code == 200 and kept.content == first.content
+            for name in ("content-type", "etag", "vary", "link", "cache-control", "content-security-policy"):
+                assert kept.headers.get(name) == first.headers.get(name), name
+        chosen = httpx.get(job, params={"lang": "en"}, headers={"Accept": "text/html", "Accept-Language": "fr"})
+        assert '<html lang="en">' in chosen.text and "set-cookie" in chosen.headers
+        chosen_again = httpx.get(job, params={"lang": "en"}, headers={"Accept": "text/html", "Accept-Language": "fr"})
+        assert chosen_again.content == chosen.content and chosen_again.headers["set-cookie"] == chosen.headers[
+            "set-cookie"] and _door(running) == before + 4
+        cookie = httpx.get(job, headers={"Accept": "text/html", "Cookie": chosen.headers["set-cookie"].split(";")[0]})
+        assert '<html lang="en">' in cookie.text  # another key: the cookie chose the language, not a kept French page
+        conditional = httpx.get(job, headers={"Accept": "text/turtle", "If-None-Match": turtle.headers["etag"]})
+        assert conditional.status_code == 304
+        for _ in range(2):
+            assert httpx.get(running.url + "/id/job/nobody", headers={"Accept": "text/turtle"}).status_code == 404
+        assert _door(running) == before + 4
+        assert "Traceback" not in running.output()
+    finally:
+        running.stop()

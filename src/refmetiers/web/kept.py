@@ -1,14 +1,16 @@
-"""Answers kept at the door: a GET on /sparql that was answered already, for this build, is sent again before
-routing, request parsing and negotiation (issue 17, item 2: cached answers near the HTTP floor).
+"""Answers kept at the door: a GET answered already, for this build, is sent again before routing, request parsing
+and negotiation (issue 17, item 2: cached answers near the HTTP floor).
 
-The key is what the handler's answer depends on, as the request carries it: the method's family (GET, which HEAD
-shares), the raw query string (query, default-graph-uri, named-graph-uri, format, timeout) and the raw Accept
-header(s); the base IRI is the server's own, never the request's Host. Only answers the handler marked are kept
-(``mark_kept``): 200 answers of SPARQL results or graphs, not the HTML page, whose query answer the result cache
-holds for this build. They are kept in that same cache (``query/cache.py``): the same bound in bytes, the same
-LRU, no NOW() or RAND() answers, and gone with the build on a reload. A request the door cannot answer whole
-goes through as before: a conditional one (``If-None-Match``: the handler answers 304), one from a client past its
-allowance of refused queries (the handler answers 429), one before the service is ready.
+The key is what a handler's answer depends on, as the request carries it: the method's family (GET, which HEAD
+shares), the path, the raw query string (a SPARQL query and its dataset, ``format``, ``lang``…) and the raw headers
+that negotiation reads (Accept; Accept-Language and Cookie, from which a page takes its language); the base IRI is
+the server's own, never the request's Host. Only answers a handler marked are kept (``mark_kept``): on /sparql, 200
+answers of SPARQL results or graphs whose query answer the result cache holds for this build (not the HTML page,
+rendered per request); a linked-data resource's description in each of its formats (``web/resources.py``: a
+function of the build and of the key). They are kept in the result cache (``query/cache.py``): the same bound in
+bytes, the same LRU, no NOW() or RAND() answers, and gone with the build on a reload. A request the door cannot
+answer whole goes through as before: a conditional one (``If-None-Match``: the handler answers 304), one from a
+client past its allowance of refused queries (the handler answers 429), one before the service is ready.
 
 Inside the CORS and security-header middlewares, which add their headers to a kept answer as to any other.
 """
@@ -23,6 +25,7 @@ from ..errors import RefmetiersError
 
 _MARK = "refmetiers.kept"
 _CONDITIONAL = (b"if-none-match", b"if-modified-since")
+_NEGOTIATED = (b"accept", b"accept-language", b"cookie")
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,14 @@ class KeptResponse:
     body: bytes
 
 
-def mark_kept(request: Request, results, text: str) -> None:
-    """Let the door keep this request's answer, that of query ``text`` held by ``results`` (the build's cache)."""
+def mark_kept(request: Request, results, text: str = "") -> None:
+    """Let the door keep this request's answer in ``results`` (the build's cache); ``text``: the SPARQL query it
+    answers, if any (the cache keeps no answer of a query that may call NOW() or RAND())."""
     request.scope[_MARK] = (results, text)
 
 
 class KeptAnswers:
-    """Pure ASGI middleware answering kept GET and HEAD requests on /sparql (see the module's text)."""
+    """Pure ASGI middleware answering kept GET and HEAD requests (see the module's text)."""
 
     def __init__(self, app, context):
         self.app = app
@@ -48,18 +52,19 @@ class KeptAnswers:
     async def __call__(self, scope, receive, send):
         service = self.context.service
         results = service.results if service is not None and self.context.ready else None
-        if (results is None or scope["type"] != "http" or scope["path"] != "/sparql"
-                or scope["method"] not in ("GET", "HEAD") or not scope.get("query_string")):
+        if results is None or scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        accept = []
+        negotiated = []
         for name, value in scope["headers"]:
-            if name == b"accept":
-                accept.append(value)
+            if name in _NEGOTIATED:
+                negotiated.append((name, value))
             elif name in _CONDITIONAL:
                 await self.app(scope, receive, send)
                 return
-        key = ("http", scope["query_string"], tuple(accept))
+        # The build's identity too: a page rendered from a build swapped in during the request is kept under the
+        # identity seen when it began, which no later request asks for.
+        key = ("http", self.context.build_identity, scope["path"], scope["query_string"], tuple(negotiated))
         kept = results.get(key, count_miss=False)
         if kept is not None and self._allowed(service, scope):
             results.stats.door += 1
@@ -71,23 +76,25 @@ class KeptAnswers:
             return
         start: dict = {}
         parts: list[bytes] = []
-        streamed = False
+        recording = False  # a marked 200 answer, sent whole: the body is collected to be kept
 
         async def recording_send(message):
-            nonlocal streamed
+            nonlocal recording
             if message["type"] == "http.response.start":
                 start.update(message)
-            elif message["type"] == "http.response.body":
-                parts.append(message.get("body", b""))
-                streamed = streamed or message.get("more_body", False)
+                recording = message["status"] == 200 and _MARK in scope  # marked by the handler it has left
+            elif recording and message["type"] == "http.response.body":
+                if message.get("more_body", False):  # streamed in parts (a dump, a large answer): never kept
+                    recording = False
+                    parts.clear()
+                else:
+                    parts.append(message.get("body", b""))
             await send(message)
 
         await self.app(scope, receive, recording_send)
-        marked = scope.get(_MARK)
-        if marked is None or start.get("status") != 200 or streamed:
-            return
-        holder, text = marked
-        holder.put(key, KeptResponse(tuple(start.get("headers", ())), b"".join(parts)), text)
+        if recording:
+            holder, text = scope[_MARK]
+            holder.put(key, KeptResponse(tuple(start.get("headers", ())), b"".join(parts)), text)
 
     @staticmethod
     def _allowed(service, scope) -> bool:
