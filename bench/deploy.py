@@ -71,7 +71,10 @@ def run(url: str, items: list[tuple[str, str, str]], system: str, concurrency: i
 
 
 class Serve:
-    def __init__(self, dist: Path, workers: int, store: str | None = None):
+    """`refmetiers serve`; ``cached=False`` turns its own result cache off (the "no cache" workloads measure the
+    query path, not memory)."""
+
+    def __init__(self, dist: Path, workers: int, store: str | None = None, cached: bool = True):
         from endpoint import wait_http
 
         self.port = free_port()
@@ -79,6 +82,8 @@ class Serve:
         env = {**os.environ, "REFMETIERS_QUERY_WORKERS": str(workers)}
         if store:
             env["REFMETIERS_STORE"] = store
+        if not cached:
+            env["REFMETIERS_RESULT_CACHE_BYTES"] = "0"
         self.process = subprocess.Popen([CLI, "serve", "--dist", str(dist), "--root", str(dist.parent / "no-sources"),
                                          "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -131,8 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         nginx.stop()
         started.remove(nginx)
 
-        # 3: two replicas of one worker each behind nginx, against the one serve with two workers.
-        replicas = [Serve(dist, 1), Serve(dist, 1)]
+        # 3: two replicas of one worker each behind nginx, against one serve with two workers (caches off).
+        stop(one.process)
+        started.remove(one.process)
+        one = Serve(dist, 2, cached=False)
+        started.append(one.process)
+        replicas = [Serve(dist, 1, cached=False), Serve(dist, 1, cached=False)]
         started += [r.process for r in replicas]
         port = free_port()
         balanced = Nginx(site(dist, tmp / "site-replicas", port, [r.url for r in replicas], cache=False), port)
