@@ -69,7 +69,7 @@ def latest(releases_dir: Path, before: str | None = None) -> str | None:
 
 def dataset_version_of(dist: Path) -> str | None:
     """The dataset version a build states (dcat:version of the dataset in its void.ttl)."""
-    path = Path(dist) / "void.ttl"
+    path = Path(dist) / VOID_FILE
     if not path.is_file():
         return None
     values = sorted(t.object.value for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
@@ -113,7 +113,7 @@ def catalogue(releases_dir: Path, base: str) -> list[CutRelease]:
     for index, version in enumerate(cut):
         folder = Path(releases_dir) / version
         issued = None
-        void = folder / "void.ttl"
+        void = folder / VOID_FILE
         if void.is_file():
             subject = ox.NamedNode(release_iri(base, version))
             issued = next((t.object.value for t in ox.parse(path=str(void), format=ox.RdfFormat.TURTLE)
