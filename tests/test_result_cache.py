@@ -314,3 +314,23 @@ def test_a_resource_is_sent_again_at_the_door_in_each_format_and_language(web_ro
         assert "Traceback" not in running.output()
     finally:
         running.stop()
+
+
+def test_the_home_page_and_a_search_are_sent_again_at_the_door(web_root):
+    running = Server(web_root)
+    try:
+        running.wait_ready()
+        asked = [("/", {}, {"Accept": "text/html", "Accept-Language": "en"}),
+                 ("/search", {"q": "admin"}, {"Accept": "application/json"}),
+                 ("/search", {"q": "admin", "lang": "fr"}, {"Accept": "text/html"})]
+        first = [httpx.get(running.url + path, params=params, headers=headers) for path, params, headers in asked]
+        assert '<html lang="en">' in first[0].text and first[1].json()["total"] >= 1
+        assert '<html lang="fr">' in first[2].text
+        before = _door(running)
+        again = [httpx.get(running.url + path, params=params, headers=headers) for path, params, headers in asked]
+        assert _door(running) == before + 3
+        assert [a.content for a in again] == [f.content for f in first]
+        other = httpx.get(running.url + "/search", params={"q": "développeur"}, headers={"Accept": "application/json"})
+        assert other.json()["q"] == "développeur" and _door(running) == before + 3  # another key: answered anew
+    finally:
+        running.stop()

@@ -1,16 +1,17 @@
-"""Answers kept at the door: a GET answered already, for this build, is sent again before routing, request parsing
-and negotiation (issue 17, item 2: cached answers near the HTTP floor).
+"""Answers kept at the door: a GET answered already, for this build, is sent again before routing, request parsing and
+negotiation (issue 17, item 2: cached answers near the HTTP floor).
 
 The key is what a handler's answer depends on, as the request carries it: the method's family (GET, which HEAD
 shares), the path, the raw query string (a SPARQL query and its dataset, ``format``, ``lang``…) and the raw headers
 that negotiation reads (Accept; Accept-Language and Cookie, from which a page takes its language); the base IRI is
 the server's own, never the request's Host. Only answers a handler marked are kept (``mark_kept``): on /sparql, 200
 answers of SPARQL results or graphs whose query answer the result cache holds for this build (not the HTML page,
-rendered per request); a linked-data resource's description in each of its formats (``web/resources.py``: a
-function of the build and of the key). They are kept in the result cache (``query/cache.py``): the same bound in
-bytes, the same LRU, no NOW() or RAND() answers, and gone with the build on a reload. A request the door cannot
-answer whole goes through as before: a conditional one (``If-None-Match``: the handler answers 304), one from a
-client past its allowance of refused queries (the handler answers 429), one before the service is ready.
+rendered per request); what is a function of the build and of the key alone (``keep_for_build``): a linked-data
+resource's description in each of its formats, the home page, a label search. They are kept in the result cache
+(``query/cache.py``): the same bound in bytes, the same LRU, no NOW() or RAND() answers, and gone with the build on
+a reload. A request the door cannot answer whole goes through as before: a conditional one (``If-None-Match``: the
+handler answers 304), one from a client past its allowance of refused queries (the handler answers 429), one before
+the service is ready.
 
 Inside the CORS and security-header middlewares, which add their headers to a kept answer as to any other.
 """
@@ -40,6 +41,14 @@ def mark_kept(request: Request, results, text: str = "") -> None:
     """Let the door keep this request's answer in ``results`` (the build's cache); ``text``: the SPARQL query it
     answers, if any (the cache keeps no answer of a query that may call NOW() or RAND())."""
     request.scope[_MARK] = (results, text)
+
+
+def keep_for_build(request: Request, context) -> None:
+    """Let the door keep this answer, a function of the build being served and of what the door keys on (a
+    description, the home page, a search), in that build's cache (none with ``serve --store``)."""
+    service = context.service
+    if service is not None and service.results is not None:
+        mark_kept(request, service.results)
 
 
 class KeptAnswers:

@@ -10,6 +10,7 @@ from ..describe import labels_of
 from ..store import select
 from . import svg
 from .html import Tr, choose_language, render
+from .kept import keep_for_build
 from .links import local_href, pick_label
 from .routes import Api
 
@@ -81,8 +82,10 @@ def router(context) -> Api:
         dataset = {k: v.value for k, v in rows[0].items()} if rows else {}
         families = family_tree(context.store, context.base, lang)
         title = Tr(lang)("Familles, sous-familles et emplois-types", "Families, sub-families and job types")
-        return render(context, request, "home.html", lang=lang, dataset=dataset, families=families,
+        page = render(context, request, "home.html", lang=lang, dataset=dataset, families=families,
                       tree=tree_picture(families, title, lang), cookbook=context.cookbook)
+        keep_for_build(request, context)
+        return page
 
     async def healthz() -> JSONResponse:
         # Alive unless the query workers are down and fail to restart (the server keeps trying, with back-off).

@@ -25,7 +25,7 @@ from .common import (
 )
 from .errors import NotFound
 from .html import Tr, choose_language, render
-from .kept import mark_kept
+from .kept import keep_for_build
 from .links import Link, local_href, pick_label
 from .routes import Api
 
@@ -440,17 +440,12 @@ def router(context) -> Api:
                 pictures = {"nearby": view.nearby_picture(), "shared": shared_skills_picture(context, view)}
             page = render(context, request, "resource.html", headers=headers, lang=lang, view=view, iri=iri,
                           formats=[f for f in OFFERED if f is not formats.HTML], pictures=pictures)
-            keep(request)
+            keep_for_build(request, context)
             return page
         jsonld_context = published_context(context) if fmt is formats.JSONLD else None
-        keep(request)
+        keep_for_build(request, context)
         return Response(serialise(description, fmt, jsonld_context), media_type=fmt.content_type, headers=headers)
 
-    def keep(request: Request) -> None:
-        # A description is a function of the build and of what the door keys on (path, format, language).
-        results = context.service.results if context.service is not None else None
-        if results is not None:
-            mark_kept(request, results)
 
     def route(prefix: str):
         def endpoint(request: Request, rest: str) -> Response:

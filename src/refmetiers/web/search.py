@@ -15,6 +15,7 @@ from ..labelsearch import search
 from .common import choose_format, query_params
 from .errors import BadRequest
 from .html import choose_language, render
+from .kept import keep_for_build
 from .links import local_href, pick_label
 from .routes import Api
 
@@ -84,6 +85,7 @@ def router(context) -> Api:
                   "next": page_url(page + 1) if page * limit < total else None,
                   "previous": page_url(page - 1) if page > 1 else None}
         headers = {"Vary": "Accept, Accept-Language"}
+        keep_for_build(request, context)  # marked answers are kept only if the status is 200
         if fmt is formats.HTML:
             return render(context, request, "search.html", headers=headers, lang=lang, q=text, results=results,
                           first=(page - 1) * limit + 1, total=total, next=paging["next"],
