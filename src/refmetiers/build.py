@@ -29,7 +29,7 @@ from .forked import Forked
 from .graphs import ENTAILMENT_SOURCES, merge, read_published
 from .inference import derive, rules_for, with_entailments
 from .layout import SourceFile, discover, dist_is_stale, route
-from .namespaces import GRAPH_NAMES, ID, RM, graph_iri
+from .namespaces import GRAPH_NAMES, ID, RM, graph_name
 from .releases import ReleaseInfo, change_graph, ontology_version_triples, read_info
 from .sources import Sources, from_oxigraph, load_sources, parse_file_triples, parse_turtle_triples, to_rdflib
 from .store import QUADS_FILE
@@ -328,7 +328,7 @@ class _Context:
             raise ConfigError(f"{quads}: cannot read the published graph ({exc}); run `refmetiers build` / "
                           "impossible de lire le graphe publié : lancez `refmetiers build`") from None
         for name in GRAPH_NAMES:
-            graph = ox.NamedNode(str(graph_iri(name, base)))
+            graph = ox.NamedNode(graph_name(name, base))
             if name == "inferred":
                 self.store.remove_graph(graph)  # computed again, with the files
             else:

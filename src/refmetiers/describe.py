@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES, graph_iri
+from .namespaces import PREFIXES, graph_name
 
 SKOS = PREFIXES["skos"]
 RM = PREFIXES["rm"]
@@ -131,7 +131,7 @@ def describe(store: ox.Store, iri: str, *, base: str, incoming_limit: int = 500)
     ``base`` names the graphs (``{base}graph/inferred``).
     """
     node = ox.NamedNode(iri)
-    inferred_graph = ox.NamedNode(str(graph_iri("inferred", base)))
+    inferred_graph = ox.NamedNode(graph_name("inferred", base))
     triples, inferred = _triples(store, node, inferred_graph)
     if not triples:
         return None

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from ..namespaces import GRAPH_NAMES, graph_iri
+from ..namespaces import GRAPH_NAMES, graph_name
 from .errors import EngineFailure, QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, Unavailable
 from .execution import QueryRequest, QueryResult, execute
 from .limits import Limits
@@ -129,7 +129,7 @@ class RemotePool:
     def __init__(self, url: str, limits: Limits, base_iri: str):
         self.url = url
         self.limits = limits
-        self.graphs = tuple(str(graph_iri(name, base_iri)) for name in GRAPH_NAMES)
+        self.graphs = tuple(graph_name(name, base_iri) for name in GRAPH_NAMES)
         self.stats = PoolStats(network_isolated=None)
         self.on_worker = None
         self._client = httpx.Client(limits=httpx.Limits(max_connections=limits.workers + 2))

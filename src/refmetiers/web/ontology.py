@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..describe import Description, Term, labels_of, value_of
-from ..namespaces import GRAPH_NAMES, PREFIXES, graph_iri
+from ..namespaces import GRAPH_NAMES, PREFIXES, graph_name
 from .html import render
 from .links import Link, local_href, pick_label
 
@@ -41,7 +41,7 @@ def _term_link(store: ox.Store, iri: str, base: str, lang: str) -> Link:
 
 def terms(store: ox.Store, base: str, lang: str) -> list[dict]:
     """The ontology's terms by kind, each with its labels, comment, relations and anchor."""
-    graph = ox.NamedNode(str(graph_iri("ontology", base)))
+    graph = ox.NamedNode(graph_name("ontology", base))
     ontology = base + "def#"
     out = []
     for kind, anchor, fr, en in KINDS:
@@ -88,6 +88,6 @@ def ontology_page(context, request: Request, description: Description, lang: str
               "version": text(OWL + "versionInfo"),
               "version_iri": [value_of(o) for o in facts.get(OWL + "versionIRI", [])],
               "license": [value_of(o) for o in facts.get(dcterms + "license", [])]}
-    graphs = [{"name": name, "iri": str(graph_iri(name, context.base))} for name in GRAPH_NAMES]
+    graphs = [{"name": name, "iri": graph_name(name, context.base)} for name in GRAPH_NAMES]
     return render(context, request, "ontology.html", headers=headers, lang=lang, header=header, iri=description.iri,
                   kinds=terms(context.store, context.base, lang), graphs=graphs, prefix=context.base + "def#")

@@ -20,7 +20,7 @@ from starlette.responses import FileResponse, Response
 from .. import catalogue as cut_releases
 from .. import formats
 from ..catalogue import media_type_of, sha256
-from ..namespaces import KIND_PREFIXES, graph_iri, iris_of, writer_prefixes
+from ..namespaces import KIND_PREFIXES, graph_name, iris_of, writer_prefixes
 from .common import alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
 from .html import render as render_page
@@ -117,7 +117,7 @@ def router(context) -> Api:
 
         def triples() -> list:
             if "def:" + version not in cache:
-                graph = ox.NamedNode(str(graph_iri("ontology", base)))
+                graph = ox.NamedNode(graph_name("ontology", base))
                 quads = ox.parse(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
                 cache["def:" + version] = [ox.Triple(q.subject, q.predicate, q.object) for q in quads
                                            if q.graph_name == graph]

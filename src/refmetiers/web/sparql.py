@@ -65,7 +65,7 @@ def _timeout(params: Params) -> float | None:
 
 def service_description(context, endpoint: str) -> list[ox.Triple]:
     """The SPARQL service description (sd:Service) of this endpoint."""
-    from ..namespaces import GRAPH_NAMES, graph_iri
+    from ..namespaces import GRAPH_NAMES, graph_name
 
     n = ox.NamedNode
     rdf_type = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -90,7 +90,7 @@ def service_description(context, endpoint: str) -> list[ox.Triple]:
         named = ox.BlankNode(f"graph{index}")
         triples += [ox.Triple(dataset, n(SD + "namedGraph"), named),
                     ox.Triple(named, rdf_type, n(SD + "NamedGraph")),
-                    ox.Triple(named, n(SD + "name"), n(str(graph_iri(name, context.base))))]
+                    ox.Triple(named, n(SD + "name"), n(graph_name(name, context.base)))]
     return triples
 
 
