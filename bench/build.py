@@ -168,11 +168,10 @@ def compare(revision: str, runs: int, scale: int, collector: bool = False) -> No
     import hashlib
 
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", revision, "src"],
-                                 capture_output=True, check=True).stdout
-        (Path(tmp) / "baseline").mkdir()
-        subprocess.run(["tar", "-x", "-C", str(Path(tmp) / "baseline")], input=archive, check=True)
-        baseline = Path(tmp) / "baseline" / "src"
+        from baseline import compile_bytecode, export_baseline
+
+        compile_bytecode(REPO / "src" / "refmetiers")  # both trees start from bytecode, as installed
+        baseline = export_baseline(revision, Path(tmp) / "baseline")
         root = make_scaled_root(scale, Path(tmp)) if scale != 1 else Path(tmp) / "root"
         if scale == 1:  # the repository's own sources, releases included (the build reads them)
             for name in ("ontology", "data", "shapes", "releases"):

@@ -11,9 +11,13 @@ one of bench/endpoint.py, without its "large" kind): the median of many runs, in
   engine               pyoxigraph: parse, run, serialise within the caps (query/execution.py, as a worker does)
   worker round trip    QueryService.run on a real worker pool, minus the engine time the worker reports:
                        scheduling, pickling, the pipe both ways, the event loop waking up
+  process boundary     the floor under it: a 200-byte message to a forked process and back over a
+                       multiprocessing pipe, blocking, no event loop
   app, /healthz        the whole ASGI app (Starlette, middleware, handler) called in-process, no socket
   app, /sparql hit     the same for a /sparql GET answered from the result cache
   app, /sparql miss    the same for a /sparql GET that goes to a worker
+  app, description ... a job type's page (HTML) and Turtle: the first request for each job (rendered), then the
+                       same request again (kept at the door, web/kept.py)
   HTTP, ...            the same three through the real server on loopback (one keep-alive connection, raw
                        socket client): the server's HTTP layer is the difference with the "app" lines
 
@@ -88,6 +92,31 @@ def functions(dataset: eb.Dataset, store: ox.Store, runs: int) -> dict[str, floa
     return {name: statistics.median(values) for name, values in out.items()}
 
 
+def _echo(conn) -> None:
+    while (message := conn.recv_bytes()) != b"":
+        conn.send_bytes(message)
+
+
+def process_boundary(runs: int) -> float:
+    """Median µs of a 200-byte message to a forked process and back (multiprocessing pipe)."""
+    import multiprocessing
+
+    ours, theirs = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(target=_echo, args=(theirs,))
+    child.start()
+    message = b"x" * 200
+
+    def ping() -> None:
+        ours.send_bytes(message)
+        ours.recv_bytes()
+
+    try:
+        return median_us(ping, max(runs * 20, 1000))
+    finally:
+        ours.send_bytes(b"")
+        child.join(5)
+
+
 async def round_trip(dataset: eb.Dataset, runs: int) -> float:
     """Median over the mix of (QueryService.run - the engine time the worker reports), in microseconds."""
     service = qs.QueryService(dataset.dist, qs.Limits())
@@ -107,7 +136,7 @@ async def round_trip(dataset: eb.Dataset, runs: int) -> float:
         service.close()
 
 
-async def app_calls(dataset: eb.Dataset, runs: int) -> dict[str, float]:
+async def app_calls(dataset: eb.Dataset, store: ox.Store, runs: int) -> dict[str, float]:
     """The ASGI app called in-process: a scope, one request message, the messages it sends dropped."""
     from refmetiers.config import load_settings
     from refmetiers.web import create_app
@@ -139,6 +168,11 @@ async def app_calls(dataset: eb.Dataset, runs: int) -> dict[str, float]:
         await app(scope, receive, send)
         return status
 
+    async def once(path: str, accept: str) -> float:
+        start = time.perf_counter()
+        assert await call(path, b"", accept) == 200, path
+        return time.perf_counter() - start
+
     async def timed(path: str, query: bytes, accept: str) -> float:
         samples = []
         for _ in range(runs):
@@ -161,6 +195,14 @@ async def app_calls(dataset: eb.Dataset, runs: int) -> dict[str, float]:
             misses.append(statistics.median(samples))
         out["app, /sparql hit"] = statistics.median(hits)
         out["app, /sparql miss"] = statistics.median(misses)
+        jobs = [row["job"].value for row in store.query(f"SELECT ?job {{ ?job a <{eb.RM}JobType> }}",
+                                                              use_default_graph_as_union=True)]
+        for kind, accept in (("HTML", "text/html"), ("Turtle", "text/turtle")):
+            paths = ["/" + job.removeprefix(eb.BASE) for job in jobs]
+            first = [await once(path, accept) for path in paths]
+            kept = [await once(path, accept) for path in paths]
+            out[f"app, description ({kind}), first request"] = statistics.median(first)
+            out[f"app, description ({kind}), kept"] = statistics.median(kept)
         return {k: v * 1e6 for k, v in out.items()}
     finally:
         await lifespan_in.put({"type": "lifespan.shutdown"})
@@ -253,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.http_only:
         figures.update(functions(dataset, store, args.runs))
         figures["worker round trip"] = asyncio.run(round_trip(dataset, args.runs))
-        figures.update(asyncio.run(app_calls(dataset, args.runs)))
+        figures["process boundary"] = process_boundary(args.runs)
+        figures.update(asyncio.run(app_calls(dataset, store, args.runs)))
     figures.update(over_http(dataset, args.server, args.runs))
     load = os.getloadavg()
     print(f"| layer | median µs ({len(dataset.queries)} queries × {args.runs} runs; HTTP via {args.server}) |")

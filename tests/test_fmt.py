@@ -77,10 +77,11 @@ def test_check_lists_the_files_that_differ_and_changes_nothing(tmp_path, capsys)
     messy = tmp_path / "messy.ttl"
     messy.write_text(MESSY, encoding="utf-8")
     assert main(["fmt", "--check", str(messy)]) == 1
-    assert f"would reformat {messy}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"would reformat {messy} / à remettre en forme" in out and "hors de la mise en forme canonique" in out
     assert messy.read_text(encoding="utf-8") == MESSY
     assert main(["fmt", str(messy)]) == 0
-    assert f"reformatted {messy}" in capsys.readouterr().out
+    assert f"reformatted {messy} / remis en forme" in capsys.readouterr().out
     assert main(["fmt", "--check", str(messy)]) == 0
     assert messy.read_text(encoding="utf-8") == format_text(MESSY)
 

@@ -202,6 +202,7 @@ def test_build_refuses_to_publish_a_violation_and_keeps_the_previous_dist(tmp_pa
     err = capsys.readouterr().err
     assert "Cette famille, sous-famille ou cet emploi-type n'a pas de libellé préféré en anglais." in err
     assert "[rmsh:PrefLabelEnglish]" in err
+    assert "refmetiers: error / erreur: " in err  # the CLI's own words in both languages too
     fixture = INVALID / "labels" / "02_job-without-english-pref-label.ttl"
     line = next(n for n, text in enumerate(fixture.read_text(encoding="utf-8").splitlines(), 1)
                 if text.rstrip().endswith("# defect"))

@@ -82,8 +82,8 @@ def router(context) -> Api:
                       href=lambda iri: local_href(iri, context.base))
 
     api.add("/compare", endpoint, methods=["GET", "HEAD"], summary="Compare two job types",
-              description="The skills two job types share and those to acquire to move from one to the other, "
-                          "through our own know-how and knowledge items and through ESCO skills, with the counts. "
-                          "Without `from` and `to`, the HTML page is a form.",
-              openapi_extra={"parameters": PARAMETERS})
+            description="The skills two job types share and those to acquire to move from one to the other, "
+                      "through our own know-how and knowledge items and through ESCO skills, with the counts. "
+                      "Without `from` and `to`, the HTML page is a form.",
+            openapi_extra={"parameters": PARAMETERS})
     return api

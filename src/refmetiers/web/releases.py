@@ -17,9 +17,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from .. import catalogue as cut_releases
 from .. import formats
-from ..catalogue import media_type_of, sha256
+from ..catalogue import CHANGES_STEM, QUADS_DUMP, CutRelease, media_type_of, sha256
+from ..catalogue import catalogue as read_catalogue
 from ..namespaces import KIND_PREFIXES, graph_name, iris_of, writer_prefixes
 from .common import alternates, choose_format, etag, not_modified, query_params
 from .errors import NotFound
@@ -48,15 +48,15 @@ def router(context) -> Api:
     base = settings.base_iri
     cache: dict[str, object] = {}
 
-    def catalogue() -> list[cut_releases.CutRelease]:
+    def catalogue() -> list[CutRelease]:
         if cache.get("version") != context.version:  # a new build may come with a new release
             cache.clear()
             cache["version"] = context.version
         if "catalogue" not in cache:
-            cache["catalogue"] = cut_releases.catalogue(settings.releases_dir, base)
+            cache["catalogue"] = read_catalogue(settings.releases_dir, base)
         return cache["catalogue"]  # type: ignore[return-value]
 
-    def release(version: str) -> cut_releases.CutRelease:
+    def release(version: str) -> CutRelease:
         for entry in catalogue():
             if entry.version == version:
                 return entry
@@ -113,7 +113,7 @@ def router(context) -> Api:
     # ---- /def/X.Y.Z ----
     def ontology(request: Request, version: str) -> Response:
         entry = release(version)
-        dump = entry.folder / cut_releases.QUADS_DUMP
+        dump = entry.folder / QUADS_DUMP
 
         def triples() -> list:
             if "def:" + version not in cache:
@@ -181,7 +181,7 @@ def router(context) -> Api:
             raise NotFound(f"no published diff from {old!r} to {new!r}; published: {pairs} (or run "
                            f"`refmetiers diff {old} {new}`)", f"aucune différence publiée de {old!r} à {new!r} ; "
                            f"publiées : {pairs} (ou lancez `refmetiers diff {old} {new}`)")
-        stem = entry.folder / cut_releases.CHANGES_STEM
+        stem = entry.folder / CHANGES_STEM
         json_file, ttl_file = stem.with_suffix(".json"), stem.with_suffix(".ttl")
 
         def html() -> tuple[str, dict]:
@@ -199,12 +199,12 @@ def router(context) -> Api:
     api.add("/releases/", listing, methods=["GET", "HEAD"], summary="The releases (HTML or JSON)")
     api.add("/releases", listing_redirect, methods=["GET", "HEAD"], include_in_schema=False)
     api.add("/dataset/{version}", dataset, methods=["GET", "HEAD"],
-              summary="A release's description (VoID, DCAT)")
+            summary="A release's description (VoID, DCAT)")
     api.add("/def/{version}", ontology, methods=["GET", "HEAD"], summary="The ontology as released")
     api.add("/dumps/{version}/", dumps_listing, methods=["GET", "HEAD"], summary="A release's files")
     api.add("/dumps/{version}/{name}", download, methods=["GET", "HEAD"], summary="One file of a release")
     api.add("/changes/{old}/{new}", change_set, methods=["GET", "HEAD"],
-              summary="The diff between a release and the previous one (KGCL: RDF, JSON, HTML)")
+            summary="The diff between a release and the previous one (KGCL: RDF, JSON, HTML)")
     return api
 
 

@@ -94,8 +94,8 @@ def router(context) -> Api:
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json", headers=headers)
 
     api.add("/search", endpoint, methods=["GET", "HEAD"], summary="Search the labels",
-              description="Label search (JSON or HTML): each hit gives the concept's IRI, its label in the chosen "
-                          "language, the label that matched, the kind of match (`exact`, `word`, `prefix`, "
-                          "`substring`) and the concept's type. Paged: `total` hits, `page`, `limit`, `next`.",
-              openapi_extra={"parameters": PARAMETERS})
+            description="Label search (JSON or HTML): each hit gives the concept's IRI, its label in the chosen "
+                      "language, the label that matched, the kind of match (`exact`, `word`, `prefix`, "
+                      "`substring`) and the concept's type. Paged: `total` hits, `page`, `limit`, `next`.",
+            openapi_extra={"parameters": PARAMETERS})
     return api
